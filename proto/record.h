@@ -1,0 +1,45 @@
+/*
+ * record.h — output records (docs/schema.json): an enriched article ("enrichd.article/1") or an
+ * error record for rejected input ("enrichd.error/1"), serialised to JSON text.
+ *
+ * A record is built in two steps because `seq` is only known in the publisher thread: a worker
+ * (or the receiver, for errors) builds the record body without seq and remembers where seq goes;
+ * the publisher splices `"seq":N,` in with ed_record_with_seq. Key order of the final record:
+ * schema, id, instance, seq, received, url, source, meta, then the article fields.
+ */
+#ifndef ENRICHD_RECORD_H
+#define ENRICHD_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "envelope.h"
+#include "enrichd/extract.h"
+
+typedef struct ed_record {
+    char *json;     /* malloc'd, NUL-terminated; owned by the record */
+    size_t len;     /* strlen(json) */
+    size_t seq_at;  /* byte offset where `"seq":N,` is to be inserted */
+    char topic[16]; /* "article.fr", "article.und", "error" */
+} ed_record;
+
+/* Formats a Unix-ms time as "2026-11-26T10:00:00.123Z" into out (>= 25 bytes). */
+void ed_format_time(int64_t unix_ms, char out[32]);
+
+/* Builds the article record of doc for env. Returns 0, or -1 on allocation failure.
+ * rec->json is owned by the caller (ed_record_release). */
+int ed_record_article(ed_record *rec, const ed_envelope *env, const ex_doc *doc,
+                      const char *instance, int64_t received_ms);
+
+/* Builds an error record. env may be NULL or a failed parse (its id field is still used);
+ * raw/raw_len are the input bytes, of which "bytes" gives the size and "head" the first 256
+ * bytes, escaped. Returns 0, or -1 on allocation failure. */
+int ed_record_error(ed_record *rec, const ed_envelope *env, ed_errcode code, const char *message,
+                    const void *raw, size_t raw_len, const char *instance, int64_t received_ms);
+
+/* Returns a new malloc'd NUL-terminated string: the record with `"seq":seq,` spliced in at
+ * seq_at; *outlen gets its length. NULL on allocation failure. Caller frees. */
+char *ed_record_with_seq(const ed_record *rec, uint64_t seq, size_t *outlen);
+
+void ed_record_release(ed_record *rec);
+
+#endif
