@@ -58,6 +58,14 @@ ex_status ex_stage_sentences(ex_doc *doc, char *err, size_t errlen); /* sentence
 ex_status ex_stage_lang(ex_doc *doc, char *err, size_t errlen);      /* lang.c */
 ex_status ex_stage_stats(ex_doc *doc, char *err, size_t errlen);     /* stats.c */
 
+/* text.c helper (not a stage): normalises UTF-8 s[0..n) exactly as the text stage does (strict
+ * UTF-8 check, NFC, typography, white space). With paras non-NULL, lines become paragraphs
+ * (ex_span into *out, one '\n' between them in *out); with paras NULL the input becomes one line
+ * (line breaks are spaces). *out is a NUL-terminated string in arena. Returns EX_OK (possibly
+ * with *out_len == 0), EX_EINVAL_UTF8 (err gives the byte offset), EX_EINVAL or EX_ENOMEM. */
+ex_status ex_text_normalize(ex_arena *arena, const char *s, size_t n, ex_vec *paras, char **out,
+                            uint32_t *out_len, char *err, size_t errlen);
+
 /* Formats err (printf-style) and returns st; for one-line error returns. */
 ex_status ex_fail(char *err, size_t errlen, ex_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -42,11 +42,17 @@ typedef struct ed_envelope {
 
 /* Parses one frame. bytes must stay valid while env is used (raw text is not copied).
  * On ED_ERR_NONE env is filled and must be released with ed_envelope_release. On any other
- * code env holds nothing to release (its id is still set to the hash of the raw bytes, so an
- * error record can name the input) and err says why in one line.
- * Checks, in order: size (> max_bytes → too_large; 0 = no limit), UTF-8, JSON when the first
- * non-blank byte is '{' (invalid_json for bad syntax, a non-object, or a field of the wrong
- * type), text present and a string (missing_text), text not blank (empty). */
+ * code env holds nothing to release (root and every borrowed pointer are NULL) but its id is
+ * set, so an error record can name the input: the envelope's own id when it was read and valid
+ * before the failure (id_given = 1), else the hash of the raw bytes. err says why in one line.
+ * Checks, in order: size (> max_bytes → too_large; 0 = no limit), strict UTF-8 of the whole
+ * frame (invalid_utf8), JSON when the first byte after an optional UTF-8 BOM and ASCII blanks
+ * (space, tab, CR, LF) is '{' (invalid_json for bad syntax, duplicate keys, a non-object, a field of the wrong
+ * type, an id empty or longer than ED_ID_MAX, or U+0000 in id/lang/published/title), text
+ * present and a string (missing_text), no U+0000 in the text (invalid_utf8), text not blank
+ * (empty: only Unicode White_Space, U+200B..U+200D, U+2060, U+FEFF).
+ * null for id/lang/published/title means absent. A raw frame's leading BOM is not text.
+ * Without an envelope id, id = ed_hash_id(text) (so raw and enveloped copies match). */
 ed_errcode ed_envelope_parse(const void *bytes, size_t len, size_t max_bytes, ed_envelope *env,
                              char *err, size_t errlen);
 void ed_envelope_release(ed_envelope *env);

@@ -25,14 +25,22 @@ typedef struct ed_record {
 /* Formats a Unix-ms time as "2026-11-26T10:00:00.123Z" into out (>= 25 bytes). */
 void ed_format_time(int64_t unix_ms, char out[32]);
 
-/* Builds the article record of doc for env. Returns 0, or -1 on allocation failure.
- * rec->json is owned by the caller (ed_record_release). */
+/* Builds the article record of doc for env. Returns 0, or -1 on allocation failure (or a NULL
+ * env/doc). rec->json is owned by the caller (ed_record_release); env and doc may be released
+ * right after. url/source/meta are env's values or null. authors: the document's; when it has
+ * none, env's "authors" (a string → one item; an array → its non-empty strings; another shape
+ * is ignored with a warning). Topic "article." + ex_doc_lang(doc). Compact UTF-8 JSON, reals
+ * with 15 significant digits. */
 int ed_record_article(ed_record *rec, const ed_envelope *env, const ex_doc *doc,
                       const char *instance, int64_t received_ms);
 
-/* Builds an error record. env may be NULL or a failed parse (its id field is still used);
- * raw/raw_len are the input bytes, of which "bytes" gives the size and "head" the first 256
- * bytes, escaped. Returns 0, or -1 on allocation failure. */
+/* Builds an error record: schema, id, instance, seq, received, url, source, meta, error{code,
+ * message}, bytes, head. env may be NULL (id = hash of raw) or a failed parse (its id is used;
+ * url/source/meta are null) or a parsed envelope (url/source/meta echoed). message NULL or ""
+ * → the code name. raw/raw_len are the input bytes, of which "bytes" gives the size and "head"
+ * the first 256 bytes: valid UTF-8 kept, cut before a character crossing byte 256, any other
+ * byte and NUL written as the text \xNN (the message is escaped the same way).
+ * Returns 0, or -1 on allocation failure. Topic "error". */
 int ed_record_error(ed_record *rec, const ed_envelope *env, ed_errcode code, const char *message,
                     const void *raw, size_t raw_len, const char *instance, int64_t received_ms);
 

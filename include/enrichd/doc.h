@@ -95,7 +95,9 @@ enum ex_tok_flag {
     EX_TF_PARA_START = 1u << 5,/* first token of a paragraph/block */
     EX_TF_SPACE_BEFORE = 1u << 6, /* white space precedes the token */
     EX_TF_QUOTE_OPEN = 1u << 7,   /* opening quotation mark « “ ‹ or a " judged opening */
-    EX_TF_QUOTE_CLOSE = 1u << 8   /* closing quotation mark » ” › or a " judged closing */
+    EX_TF_QUOTE_CLOSE = 1u << 8,  /* closing quotation mark » ” › or a " judged closing */
+    EX_TF_ABBREV_STOP = 1u << 9   /* EX_TF_ABBREV token whose dot also ends the sentence:
+                                     "… etc. Le lendemain", "… in the U.S. The …" */
 };
 
 typedef struct ex_token {

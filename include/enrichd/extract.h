@@ -79,6 +79,9 @@ const char *ex_doc_lang(const ex_doc *doc);
  * "timing_us"; offsets in code points). Returns a new reference (caller json_decref's it),
  * or NULL on allocation failure. */
 json_t *ex_doc_to_json(const ex_doc *doc);
+/* Flag to OR into json_dumps() flags for documents: prints reals with 10 significant digits,
+ * so a rounded 0.98 is written "0.98" and not jansson's default "0.97999999999999998". */
+#define EX_JSON_DUMP_REALS JSON_REAL_PRECISION(10)
 
 /* Frees the document and its arena. NULL is a no-op. */
 void ex_doc_free(ex_doc *doc);

@@ -1,0 +1,61 @@
+/*
+ * counters.h — the daemon's activity counters: messages received, records published (in total
+ * and per topic) and error records per ed_errcode. Lock-free atomics: any thread increments,
+ * main reads them for STATUS= and the shutdown log. One process-wide instance, owned by the
+ * daemon (ed_daemon) and passed by pointer to the threads.
+ * May touch: its own memory only.
+ */
+#ifndef ENRICHD_COUNTERS_H
+#define ENRICHD_COUNTERS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envelope.h"
+#include "log.h"
+
+#define ED_TOPICS_MAX 32   /* distinct topics counted by name; more fall into "other" */
+#define ED_TOPIC_LEN 16    /* as ed_record.topic */
+
+typedef struct ed_topic_count {
+    char name[ED_TOPIC_LEN];  /* written once by the publisher before it is published */
+    _Atomic uint64_t count;
+} ed_topic_count;
+
+typedef struct ed_counters {
+    _Atomic uint64_t received;             /* messages returned by zmq_msg_recv on the feed */
+    _Atomic uint64_t published;            /* records sent on the output */
+    _Atomic uint64_t errors[ED_ERR__COUNT]; /* error records built, per code */
+    _Atomic uint64_t other_topics;         /* published under a topic past ED_TOPICS_MAX */
+    ed_topic_count topics[ED_TOPICS_MAX];
+    _Atomic size_t ntopics;                /* release-stored after a slot's name is written */
+} ed_counters;
+
+void ed_counters_init(ed_counters *c);
+
+static inline void ed_counters_received(ed_counters *c)
+{
+    atomic_fetch_add_explicit(&c->received, 1, memory_order_relaxed);
+}
+static inline void ed_counters_error(ed_counters *c, ed_errcode code)
+{
+    if ((int)code > 0 && code < ED_ERR__COUNT)
+        atomic_fetch_add_explicit(&c->errors[code], 1, memory_order_relaxed);
+}
+
+/* Counts one published record under topic. Call from ONE thread only (the publisher): it is
+ * the only writer of the topic table. */
+void ed_counters_published(ed_counters *c, const char *topic);
+
+/* Sum of errors over every code. */
+uint64_t ed_counters_errors_total(const ed_counters *c);
+/* Count published under topic so far (0 when never seen). */
+uint64_t ed_counters_topic(const ed_counters *c, const char *topic);
+
+/* One line for sd_notify STATUS=: "received=N published=N errors=N (too_large=1 ...)". */
+void ed_counters_status(const ed_counters *c, char *out, size_t outlen);
+/* Adds received, published, errors and one field per non-zero error code / topic to a log line. */
+void ed_counters_log_fields(const ed_counters *c, ed_log_line *line);
+
+#endif

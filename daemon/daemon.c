@@ -1,0 +1,467 @@
+/*
+ * daemon.c — builds and runs one enrichd pipeline (see daemon.h): loads the resources, creates
+ * every socket in the calling thread (binding there so that a bind error fails the start with a
+ * clear message), then hands each socket to the one thread that uses it; stops by draining.
+ * May touch: the ZeroMQ context and sockets, threads, the resources slot. Not signals.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "pipeline.h"
+
+struct ed_daemon {
+    ed_shared sh;
+    int shared_ready;      /* sh's mutex, cond and resources are initialised */
+    void *zctx;
+    void *ctl;             /* main's end of the receiver's control PAIR */
+    ed_receiver receiver;
+    ed_publisher publisher;
+    ed_worker *workers;
+    int nworkers;
+    pthread_t *threads;    /* publisher, workers..., receiver */
+    size_t nthreads;       /* started */
+    char *instance;
+    char **feed_eps, **output_eps; /* actual bound endpoints */
+    size_t nfeed_eps, noutput_eps;
+    int stopped;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static void *make_socket(void *zctx, int type, int sndhwm, int rcvhwm, int linger)
+{
+    void *s = zmq_socket(zctx, type);
+    if (s == NULL)
+        return NULL;
+    if ((sndhwm > 0 && zmq_setsockopt(s, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) != 0) ||
+        (rcvhwm > 0 && zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0) ||
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0) {
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Binds and connects sock to every endpoint of sc; logs the actual bound addresses. */
+static int attach_endpoints(void *sock, const char *name, const ed_sock_config *sc,
+                            char ***eps, size_t *neps, char *err, size_t errlen)
+{
+    *eps = calloc(sc->nbind + 1, sizeof **eps);
+    if (*eps == NULL)
+        return fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < sc->nbind; i++) {
+        if (zmq_bind(sock, sc->bind[i]) != 0)
+            return fail(err, errlen, "cannot bind %s socket to %s: %s", name, sc->bind[i],
+                        zmq_strerror(errno));
+        char actual[512];
+        size_t len = sizeof actual;
+        if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, actual, &len) != 0)
+            snprintf(actual, sizeof actual, "%s", sc->bind[i]);
+        (*eps)[i] = strdup(actual);
+        if ((*eps)[i] == NULL)
+            return fail(err, errlen, "out of memory");
+        *neps = i + 1;
+        ed_log_line line;
+        if (ed_log_begin_always(&line, ED_LOG_INFO, "listening")) {
+            ed_log_str(&line, "socket", name);
+            ed_log_str(&line, "endpoint", actual);
+            ed_log_end(&line);
+        }
+    }
+    for (size_t i = 0; i < sc->nconnect; i++) {
+        if (zmq_connect(sock, sc->connect[i]) != 0)
+            return fail(err, errlen, "cannot connect %s socket to %s: %s", name,
+                        sc->connect[i], zmq_strerror(errno));
+        ed_log_line line;
+        if (ed_log_begin(&line, ED_LOG_INFO, "connecting")) {
+            ed_log_str(&line, "socket", name);
+            ed_log_str(&line, "endpoint", sc->connect[i]);
+            ed_log_end(&line);
+        }
+    }
+    return 0;
+}
+
+/* Closes every socket no running thread owns (all of them before the threads start). */
+static void close_unowned_sockets(ed_daemon *d, size_t threads_started)
+{
+    /* thread order: publisher (0), workers (1..N), receiver (N+1) */
+    if (threads_started < 1) {
+        ed_close_socket(d->publisher.from_pipeline, 0);
+        ed_close_socket(d->publisher.out, 0);
+        d->publisher.from_pipeline = d->publisher.out = NULL;
+    }
+    for (int i = 0; i < d->nworkers; i++) {
+        if (threads_started >= (size_t)i + 2)
+            continue;
+        ed_close_socket(d->workers[i].from_receiver, 0);
+        ed_close_socket(d->workers[i].to_publisher, 0);
+        d->workers[i].from_receiver = d->workers[i].to_publisher = NULL;
+    }
+    if (threads_started < (size_t)d->nworkers + 2) {
+        ed_close_socket(d->receiver.feed, 0);
+        ed_close_socket(d->receiver.ctl, 0);
+        ed_close_socket(d->receiver.to_publisher, 0);
+        d->receiver.feed = d->receiver.ctl = d->receiver.to_publisher = NULL;
+        if (d->receiver.to_workers != NULL)
+            for (size_t i = 0; i < d->receiver.nworkers; i++) {
+                ed_close_socket(d->receiver.to_workers[i], 0);
+                d->receiver.to_workers[i] = NULL;
+            }
+    }
+}
+
+static void free_endpoint_list(char **eps, size_t n)
+{
+    if (eps == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(eps[i]);
+    free(eps);
+}
+
+/* Adds ms to a CLOCK_MONOTONIC time. */
+static struct timespec mono_after(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)(ms / 1000);
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static int mono_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Waits until no thread is alive or the deadline passes, calling tick every ~100 ms.
+ * Returns the number of threads still alive. */
+static int wait_threads(ed_daemon *d, int64_t timeout_ms, void (*tick)(void *), void *tick_arg)
+{
+    struct timespec deadline = mono_after(timeout_ms);
+    pthread_mutex_lock(&d->sh.exit_mu);
+    while (d->sh.alive > 0) {
+        struct timespec slice = mono_after(100);
+        if (!mono_before(&slice, &deadline))
+            slice = deadline;
+        int rc = pthread_cond_timedwait(&d->sh.exit_cv, &d->sh.exit_mu, &slice);
+        if (d->sh.alive == 0)
+            break;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!mono_before(&now, &deadline))
+            break;
+        if (rc == ETIMEDOUT && tick != NULL) {
+            pthread_mutex_unlock(&d->sh.exit_mu);
+            tick(tick_arg);
+            pthread_mutex_lock(&d->sh.exit_mu);
+        }
+    }
+    int alive = d->sh.alive;
+    pthread_mutex_unlock(&d->sh.exit_mu);
+    return alive;
+}
+
+static void join_threads(ed_daemon *d)
+{
+    for (size_t i = 0; i < d->nthreads; i++)
+        pthread_join(d->threads[i], NULL);
+    d->nthreads = 0;
+}
+
+/* Tears down a start that failed after the context exists; threads_started may be > 0. */
+static void abort_start(ed_daemon *d)
+{
+    if (d->zctx != NULL) {
+        if (d->nthreads > 0) {
+            zmq_ctx_shutdown(d->zctx);
+            close_unowned_sockets(d, d->nthreads);
+            if (wait_threads(d, 5000, NULL, NULL) == 0)
+                join_threads(d);
+        } else {
+            close_unowned_sockets(d, 0);
+        }
+        ed_close_socket(d->ctl, 0);
+        d->ctl = NULL;
+        if (d->nthreads == 0)
+            zmq_ctx_term(d->zctx);
+        d->zctx = NULL;
+    }
+    d->stopped = 1;
+    ed_daemon_free(d);
+}
+
+static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t errlen)
+{
+    void *z = d->zctx;
+    int n = d->nworkers;
+    char ep[64];
+
+    /* publisher: output PUB and the pipeline's PULL */
+    d->publisher.out = make_socket(z, ZMQ_PUB, cfg->output.hwm, 0, ED_OUTPUT_LINGER_MS);
+    d->publisher.from_pipeline = make_socket(z, ZMQ_PULL, 0, ED_PUBLISH_PIPE_HWM, 0);
+    if (d->publisher.out == NULL || d->publisher.from_pipeline == NULL)
+        return fail(err, errlen, "cannot create sockets: %s", zmq_strerror(errno));
+    if (zmq_bind(d->publisher.from_pipeline, ED_INPROC_PUBLISH) != 0)
+        return fail(err, errlen, "cannot bind %s: %s", ED_INPROC_PUBLISH, zmq_strerror(errno));
+    if (attach_endpoints(d->publisher.out, "output", &cfg->output, &d->output_eps,
+                         &d->noutput_eps, err, errlen) < 0)
+        return -1;
+
+    /* control pair main → receiver */
+    d->ctl = make_socket(z, ZMQ_PAIR, 0, 0, 0);
+    d->receiver.ctl = make_socket(z, ZMQ_PAIR, 0, 0, 0);
+    if (d->ctl == NULL || d->receiver.ctl == NULL || zmq_bind(d->ctl, ED_INPROC_CTL) != 0 ||
+        zmq_connect(d->receiver.ctl, ED_INPROC_CTL) != 0)
+        return fail(err, errlen, "cannot create the control socket: %s", zmq_strerror(errno));
+
+    /* receiver → workers, workers → publisher */
+    d->receiver.to_publisher = make_socket(z, ZMQ_PUSH, ED_PUBLISH_PIPE_HWM, 0, -1);
+    if (d->receiver.to_publisher == NULL ||
+        zmq_connect(d->receiver.to_publisher, ED_INPROC_PUBLISH) != 0)
+        return fail(err, errlen, "cannot create the receiver's sockets: %s", zmq_strerror(errno));
+    for (int i = 0; i < n; i++) {
+        snprintf(ep, sizeof ep, ED_INPROC_WORK, i);
+        void *push = make_socket(z, ZMQ_PUSH, ED_WORK_PIPE_HWM, 0, -1);
+        d->receiver.to_workers[i] = push;
+        ed_worker *w = &d->workers[i];
+        w->sh = &d->sh;
+        w->index = i;
+        w->from_receiver = make_socket(z, ZMQ_PULL, 0, ED_WORK_PIPE_HWM, 0);
+        w->to_publisher = make_socket(z, ZMQ_PUSH, ED_PUBLISH_PIPE_HWM, 0, -1);
+        if (push == NULL || w->from_receiver == NULL || w->to_publisher == NULL ||
+            zmq_bind(push, ep) != 0 || zmq_connect(w->from_receiver, ep) != 0 ||
+            zmq_connect(w->to_publisher, ED_INPROC_PUBLISH) != 0)
+            return fail(err, errlen, "cannot create worker %d's sockets: %s", i,
+                        zmq_strerror(errno));
+    }
+
+    /* feed last: nothing is read before the rest of the pipeline exists */
+    d->receiver.feed = make_socket(z, ZMQ_PULL, 0, cfg->feed.hwm, 0);
+    if (d->receiver.feed == NULL)
+        return fail(err, errlen, "cannot create the feed socket: %s", zmq_strerror(errno));
+    int64_t unlimited = -1; /* the application limit is input.max_bytes, not a disconnect */
+    zmq_setsockopt(d->receiver.feed, ZMQ_MAXMSGSIZE, &unlimited, sizeof unlimited);
+    if (attach_endpoints(d->receiver.feed, "feed", &cfg->feed, &d->feed_eps, &d->nfeed_eps,
+                         err, errlen) < 0)
+        return -1;
+    d->receiver.feed_bound = d->feed_eps;
+    d->receiver.nfeed_bound = d->nfeed_eps;
+    return 0;
+}
+
+int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    ed_daemon *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return fail(err, errlen, "out of memory");
+    d->nworkers = ed_config_worker_count(cfg);
+    d->instance = strdup(cfg->instance);
+    d->workers = calloc((size_t)d->nworkers, sizeof *d->workers);
+    d->threads = calloc((size_t)d->nworkers + 2, sizeof *d->threads);
+    d->receiver.to_workers = calloc((size_t)d->nworkers, sizeof *d->receiver.to_workers);
+    d->receiver.pollout = calloc((size_t)d->nworkers, sizeof *d->receiver.pollout);
+    if (d->instance == NULL || d->workers == NULL || d->threads == NULL ||
+        d->receiver.to_workers == NULL || d->receiver.pollout == NULL) {
+        d->stopped = 1;
+        ed_daemon_free(d);
+        return fail(err, errlen, "out of memory");
+    }
+    d->receiver.nworkers = (size_t)d->nworkers;
+
+    char lerr[EX_ERRLEN] = "";
+    ex_resources *res = ex_resources_load(cfg->data_dir, NULL, lerr, sizeof lerr);
+    if (res == NULL) {
+        d->stopped = 1;
+        ed_daemon_free(d);
+        return fail(err, errlen, "cannot load resources from %s: %s", cfg->data_dir, lerr);
+    }
+
+    /* shared state */
+    ed_shared *sh = &d->sh;
+    sh->instance = d->instance;
+    ed_counters_init(&sh->counters);
+    atomic_init(&sh->max_bytes, (size_t)cfg->max_bytes);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int init_ok = pthread_mutex_init(&sh->exit_mu, NULL) == 0 &&
+                  pthread_cond_init(&sh->exit_cv, &ca) == 0 &&
+                  ed_res_slot_init(&sh->resources, res) == 0;
+    pthread_condattr_destroy(&ca);
+    if (!init_ok) {
+        ex_resources_unref(res);
+        free(d->instance);
+        free(d->workers);
+        free(d->threads);
+        free(d->receiver.to_workers);
+        free(d->receiver.pollout);
+        free(d);
+        return fail(err, errlen, "cannot initialise threads state");
+    }
+    d->shared_ready = 1;
+    d->receiver.sh = &d->sh;
+    d->publisher.sh = &d->sh;
+    d->publisher.nsenders = (size_t)d->nworkers + 1;
+
+    d->zctx = zmq_ctx_new();
+    if (d->zctx == NULL) {
+        abort_start(d);
+        return fail(err, errlen, "cannot create the ZeroMQ context: %s", zmq_strerror(errno));
+    }
+    zmq_ctx_set(d->zctx, ZMQ_MAX_SOCKETS, 4 * d->nworkers + 64);
+    if (create_sockets(d, cfg, err, errlen) < 0) {
+        abort_start(d);
+        return -1;
+    }
+
+    /* hand each socket to its thread: publisher first, the receiver last */
+    pthread_mutex_lock(&sh->exit_mu);
+    sh->alive = 0;
+    pthread_mutex_unlock(&sh->exit_mu);
+    for (int i = -1; i <= d->nworkers; i++) {
+        void *(*fn)(void *);
+        void *arg;
+        if (i < 0) {
+            fn = ed_publisher_thread;
+            arg = &d->publisher;
+        } else if (i < d->nworkers) {
+            fn = ed_worker_thread;
+            arg = &d->workers[i];
+        } else {
+            fn = ed_receiver_thread;
+            arg = &d->receiver;
+        }
+        pthread_mutex_lock(&sh->exit_mu);
+        sh->alive++;
+        pthread_mutex_unlock(&sh->exit_mu);
+        int rc = pthread_create(&d->threads[d->nthreads], NULL, fn, arg);
+        if (rc != 0) {
+            pthread_mutex_lock(&sh->exit_mu);
+            sh->alive--;
+            pthread_mutex_unlock(&sh->exit_mu);
+            abort_start(d);
+            return fail(err, errlen, "cannot start a thread: %s", strerror(rc));
+        }
+        d->nthreads++;
+    }
+    *out = d;
+    return 0;
+}
+
+int ed_daemon_reload(ed_daemon *d, const ed_config *new_cfg, char *err, size_t errlen)
+{
+    char lerr[EX_ERRLEN] = "";
+    ex_resources *res = ex_resources_load(new_cfg->data_dir, NULL, lerr, sizeof lerr);
+    if (res == NULL)
+        return fail(err, errlen, "cannot load resources from %s: %s", new_cfg->data_dir, lerr);
+    ed_res_slot_swap(&d->sh.resources, res);
+    atomic_store(&d->sh.max_bytes, (size_t)new_cfg->max_bytes);
+    return 0;
+}
+
+int ed_daemon_stop(ed_daemon *d, int timeout_ms, void (*tick)(void *), void *tick_arg)
+{
+    if (d->stopped)
+        return 0;
+    d->stopped = 1;
+    /* half the drain for taking what the feed socket already holds, the rest to finish it */
+    char cmd[32];
+    int n = snprintf(cmd, sizeof cmd, "STOP %d", timeout_ms / 2);
+    if (zmq_send(d->ctl, cmd, (size_t)n, 0) < 0)
+        ed_log_kv(ED_LOG_ERROR, "cannot signal the receiver", "error", zmq_strerror(errno));
+    int alive = wait_threads(d, timeout_ms, tick, tick_arg);
+    if (alive == 0) {
+        join_threads(d);
+        ed_close_socket(d->ctl, 0);
+        d->ctl = NULL;
+        zmq_ctx_term(d->zctx);
+        d->zctx = NULL;
+        return 0;
+    }
+    ed_log_line line;
+    if (ed_log_begin(&line, ED_LOG_ERROR, "drain timed out; closing with LINGER 0")) {
+        ed_log_int(&line, "drain_timeout_ms", timeout_ms);
+        ed_log_int(&line, "threads_alive", alive);
+        ed_counters_log_fields(&d->sh.counters, &line);
+        ed_log_end(&line);
+    }
+    zmq_ctx_shutdown(d->zctx); /* blocked calls in every thread return ETERM */
+    alive = wait_threads(d, 1000, tick, tick_arg);
+    ed_close_socket(d->ctl, 0);
+    d->ctl = NULL;
+    if (alive == 0) {
+        join_threads(d);
+        zmq_ctx_term(d->zctx);
+        d->zctx = NULL;
+    }
+    return -1;
+}
+
+void ed_daemon_free(ed_daemon *d)
+{
+    if (d == NULL)
+        return;
+    if (d->nthreads > 0 || d->zctx != NULL) {
+        /* threads still running (a stop that timed out): leave them to the process exit */
+        return;
+    }
+    if (d->shared_ready) {
+        ed_res_slot_destroy(&d->sh.resources);
+        pthread_cond_destroy(&d->sh.exit_cv);
+        pthread_mutex_destroy(&d->sh.exit_mu);
+    }
+    free_endpoint_list(d->feed_eps, d->nfeed_eps);
+    free_endpoint_list(d->output_eps, d->noutput_eps);
+    free(d->receiver.to_workers);
+    free(d->receiver.pollout);
+    free(d->workers);
+    free(d->threads);
+    free(d->instance);
+    free(d);
+}
+
+const ed_counters *ed_daemon_counters(const ed_daemon *d) { return &d->sh.counters; }
+
+int ed_daemon_workers(const ed_daemon *d) { return d->nworkers; }
+
+void ed_daemon_generation(ed_daemon *d, char *out, size_t outlen)
+{
+    ex_resources *res = ed_res_slot_acquire(&d->sh.resources);
+    const char *gen = res ? ex_resources_generation(res) : NULL;
+    snprintf(out, outlen, "%s", gen ? gen : "");
+    ex_resources_unref(res);
+}
+
+const char *ed_daemon_endpoint(const ed_daemon *d, const char *socket_name, size_t i)
+{
+    if (strcmp(socket_name, "feed") == 0)
+        return i < d->nfeed_eps ? d->feed_eps[i] : NULL;
+    if (strcmp(socket_name, "output") == 0)
+        return i < d->noutput_eps ? d->output_eps[i] : NULL;
+    return NULL;
+}
