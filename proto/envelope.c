@@ -585,6 +585,28 @@ static void reset_after_failure(ed_envelope *env, const void *bytes, size_t len)
     }
 }
 
+/* A frame that opens with '[' or '"', closes with the matching ']' or '"', and parses as one
+ * JSON value is a producer that meant to send JSON but sent a non-object: reject it rather than
+ * enrich "[1, 2]" as prose. Prose that merely starts with '[' or '"' ("[Exclusif] …", "\"Non\",
+ * dit-il") does not parse and stays raw text. The end check keeps the common case free. */
+static int frame_is_json_non_object(const char *s, size_t n)
+{
+    if (s[0] != '[' && s[0] != '"')
+        return 0;
+    size_t last = n;
+    while (last > 0 && (s[last - 1] == ' ' || s[last - 1] == '\t' || s[last - 1] == '\n' ||
+                        s[last - 1] == '\r'))
+        last--;
+    if (last < 2 || s[last - 1] != (s[0] == '[' ? ']' : '"'))
+        return 0;
+    json_error_t jerr;
+    json_t *v = json_loadb(s, last, JSON_DECODE_ANY, &jerr);
+    if (v == NULL)
+        return 0;
+    json_decref(v);
+    return 1;
+}
+
 ed_errcode ed_envelope_parse(const void *bytes, size_t len, size_t max_bytes, ed_envelope *env,
                              char *err, size_t errlen)
 {
@@ -614,6 +636,10 @@ ed_errcode ed_envelope_parse(const void *bytes, size_t len, size_t max_bytes, ed
         size_t start = first_nonblank((const unsigned char *)s, len);
         if (start < len && s[start] == '{') {
             code = parse_json_envelope(s, len, env, err, errlen);
+        } else if (start < len && frame_is_json_non_object(s + start, len - start)) {
+            set_err(err, errlen, "a JSON envelope must be an object; this frame is a JSON %s",
+                    s[start] == '[' ? "array" : "string");
+            code = ED_ERR_INVALID_JSON;
         } else {
             size_t skip = bom_len((const unsigned char *)s, len); /* the BOM is not text */
             env->text = s + skip;

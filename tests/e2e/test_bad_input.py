@@ -6,8 +6,8 @@ missing text, non-string text, empty text, more than input.max_bytes, more than 
 test pushes it, then a good article, and checks: an error record on topic "error" with schema
 enrichd.error/1, the right error.code, a message, the input size in "bytes", valid against
 docs/schema.json; and the good article right after it still comes out as an article. seq stays
-gap-free across errors and articles. A top-level JSON array is not an envelope: by the
-first-byte rule it is raw text, and comes out as an article.
+gap-free across errors and articles. A frame that is a whole JSON array or string is JSON that
+is not an object (invalid_json); prose that merely starts with '[' stays raw text.
 Touches: its own daemon and temp dir (tests/e2e/enrichd_e2e.py).
 """
 
@@ -63,6 +63,10 @@ def cases():
         ("zero-length frame", [b""], "empty", None),
         ("raw text over max_bytes", [big_raw], "too_large", None),
         ("envelope over max_bytes", [big_env], "too_large", None),
+        ("JSON that is not an object (array)",
+         [json.dumps([{"id": "arr-1", "text": "Le maire a parlé."}]).encode()], "invalid_json", None),
+        ("JSON that is not an object (string)", [b'"Le maire a parl\xc3\xa9."'], "invalid_json",
+         None),
         ("two frames", [FR_SENTENCE.encode(), b"second frame"], "bad_frames", None),
         ("three frames", [b'{"text": "Une phrase."}', b"", b"x"], "bad_frames", None),
     ]
@@ -127,19 +131,16 @@ def main():
             e2e.check(not stray, "%s: unexpected records %s" % (name, stray))
             e2e.log("ok: %-42s -> %s" % (name, code))
 
-        # A top-level JSON array does not start with '{', so by the protocol's first-byte rule it
-        # is raw article text (an article may well begin with "[Mise à jour]"): it comes out
-        # as an article whose text holds the brackets, not as an error.
-        frame = json.dumps([{"id": "arr-1", "text": "Le maire a parlé."}], ensure_ascii=False)
+        # Prose that starts with '[' but is not JSON stays raw article text.
+        frame = "[Mise à jour] Le maire a parlé devant le conseil municipal."
         push.send(frame.encode("utf-8"))
         got = e2e.recv_until(sub, lambda t, r: r.get("id") == e2e.stable_id(frame), 10 * e2e.SLOW)
         seqs.extend(r.get("seq") for _, r in got)
         topic, rec = got[-1]
-        e2e.check(topic.startswith("article.") and "[" in rec.get("text", ""),
-                  "a JSON array frame came out on %s (%s), want an article of raw text"
+        e2e.check(topic.startswith("article.") and "[Mise" in rec.get("text", ""),
+                  "prose starting with '[' came out on %s (%s), want an article"
                   % (topic, rec.get("error")))
-        e2e.log("ok: %-42s -> %s (raw text, first-byte rule)"
-                % ("JSON array (not an object)", topic))
+        e2e.log("ok: %-42s -> %s" % ("prose starting with '['", topic))
 
         e2e.check(all(isinstance(s, int) for s in seqs), "a record without an integer seq")
         for a, b in zip(seqs, seqs[1:]):

@@ -190,6 +190,18 @@ static void test_raw_text_not_json(void **state)
                      ED_ERR_NONE);
     assert_null(env.root);
     ed_envelope_release(&env);
+    /* a whole JSON array or string is JSON that is not an object: rejected */
+    assert_int_equal(parse(S("[{\"text\": \"Le maire a parlé.\"}]\n"), 0, &env, err, sizeof err),
+                     ED_ERR_INVALID_JSON);
+    assert_non_null(strstr(err, "must be an object"));
+    assert_non_null(strstr(err, "array"));
+    assert_int_equal(parse(S("  \"Le maire a parlé.\""), 0, &env, err, sizeof err),
+                     ED_ERR_INVALID_JSON);
+    assert_non_null(strstr(err, "string"));
+    /* brackets that do not parse as JSON are prose */
+    assert_int_equal(parse(S("[Mise à jour] Le maire a parlé. [Photo]"), 0, &env, err, sizeof err),
+                     ED_ERR_NONE);
+    ed_envelope_release(&env);
     /* leading blanks are part of the raw text (the text stage trims them) */
     assert_int_equal(parse(S("\n\n  The minister resigned."), 0, &env, err, sizeof err),
                      ED_ERR_NONE);
