@@ -35,6 +35,8 @@ int ex_utf8_lower(const char *s, size_t n, char *out, size_t outcap);
 /* ---- resources ------------------------------------------------------------------------------- */
 struct ex_tokens_res; /* tokens.c: abbreviations, elision prefixes */
 struct ex_lang_res;   /* lang.c: language models */
+struct ex_numbers_res; /* numbers.c: number words, currencies, cue words */
+struct ex_dates_res;   /* dates.c: month and weekday names, relative expressions */
 
 struct ex_resources {
     atomic_int refs;
@@ -43,12 +45,18 @@ struct ex_resources {
     char *data_dir; /* malloc'd copy */
     struct ex_tokens_res *tokens;
     struct ex_lang_res *lang;
+    struct ex_numbers_res *numbers;
+    struct ex_dates_res *dates;
 };
 
 ex_status ex_tokens_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen);
 void ex_tokens_res_free(ex_resources *res);
 ex_status ex_lang_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen);
 void ex_lang_res_free(ex_resources *res);
+ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen);
+void ex_numbers_res_free(ex_resources *res);
+ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen);
+void ex_dates_res_free(ex_resources *res);
 
 /* ---- stages, in pipeline order (pipeline.c holds the table) ---------------------------------- */
 ex_status ex_stage_text(ex_doc *doc, char *err, size_t errlen);      /* text.c */
@@ -57,6 +65,8 @@ ex_status ex_stage_tokens(ex_doc *doc, char *err, size_t errlen);    /* tokens.c
 ex_status ex_stage_sentences(ex_doc *doc, char *err, size_t errlen); /* sentences.c */
 ex_status ex_stage_lang(ex_doc *doc, char *err, size_t errlen);      /* lang.c */
 ex_status ex_stage_stats(ex_doc *doc, char *err, size_t errlen);     /* stats.c */
+ex_status ex_stage_numbers(ex_doc *doc, char *err, size_t errlen);   /* numbers.c */
+ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen);     /* dates.c */
 
 /* text.c helper (not a stage): normalises UTF-8 s[0..n) exactly as the text stage does (strict
  * UTF-8 check, NFC, typography, white space). With paras non-NULL, lines become paragraphs

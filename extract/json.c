@@ -187,10 +187,13 @@ json_t *ex_doc_to_json(const ex_doc *doc)
     put(&b, stats, "reading_minutes", json_integer(doc->stats.reading_minutes));
     put(&b, root, "stats", stats);
 
-    static const char *const LATER[] = {"entities", "quotes", "money", "percentages",
-                                        "dates", "keywords", "summary"};
-    for (size_t i = 0; i < sizeof LATER / sizeof LATER[0]; i++)
-        put(&b, root, LATER[i], json_array());
+    put(&b, root, "entities", json_array());    /* entities stage: not built yet */
+    put(&b, root, "quotes", json_array());      /* quotes stage: not built yet */
+    put(&b, root, "money", json_array());       /* numbers stage */
+    put(&b, root, "percentages", json_array()); /* numbers stage */
+    put(&b, root, "dates", json_array());       /* dates stage */
+    put(&b, root, "keywords", json_array());    /* keywords stage: not built yet */
+    put(&b, root, "summary", json_array());     /* summary stage: not built yet */
 
     json_t *warnings = json_array();
     for (uint32_t i = 0; i < doc->warnings.len; i++)

@@ -36,6 +36,7 @@ static const struct {
 } STAGES[] = {
     {"text", ex_stage_text},       {"layout", ex_stage_layout}, {"tokens", ex_stage_tokens},
     {"sentences", ex_stage_sentences}, {"lang", ex_stage_lang}, {"stats", ex_stage_stats},
+    {"numbers", ex_stage_numbers},     {"dates", ex_stage_dates},
 };
 #define STAGE_COUNT (sizeof STAGES / sizeof STAGES[0])
 _Static_assert(STAGE_COUNT <= EX_MAX_STAGES, "too many stages for ex_doc.stage_us");

@@ -116,6 +116,40 @@ typedef struct ex_stats {
     uint32_t reading_minutes;
 } ex_stats;
 
+/* numbers stage: a number, money amount or percentage found in text */
+typedef enum ex_bound {
+    EX_BOUND_NONE = 0,
+    EX_BOUND_MIN, /* "plus de", "more than", "au moins": the value is a lower bound */
+    EX_BOUND_MAX  /* "moins de", "jusqu'à", "up to": the value is an upper bound */
+} ex_bound;
+
+typedef struct ex_quantity {
+    uint32_t start, end;  /* byte offsets into doc->text */
+    double value;         /* the amount, percentage or number ("1,5 milliard" → 1.5e9) */
+    double min, max;      /* a range's bounds ("entre 10 et 20 millions"); NAN when not a range */
+    char currency[4];     /* ISO 4217 for money, "" otherwise */
+    uint8_t approx;       /* "près de", "environ", "about", "nearly" */
+    uint8_t bound;        /* ex_bound */
+    uint8_t currency_inferred; /* currency taken from an earlier amount of the paragraph */
+    uint8_t ordinal;      /* numbers: "1er", "deuxième", "21st" */
+} ex_quantity;
+
+/* dates stage: an absolute or relative date or time, resolved */
+typedef enum ex_grain {
+    EX_GRAIN_YEAR,
+    EX_GRAIN_MONTH,
+    EX_GRAIN_DAY,
+    EX_GRAIN_MINUTE
+} ex_grain;
+const char *ex_grain_name(ex_grain g); /* "year", "month", "day", "minute" */
+
+typedef struct ex_date {
+    uint32_t start, end; /* byte offsets into doc->text */
+    char value[32];      /* ISO 8601 at the grain: "2023", "2023-11", "2023-11-17", "2023-11-17T10:32" */
+    uint8_t grain;       /* ex_grain */
+    uint8_t relative;    /* resolved against the reference date ("ce vendredi", "yesterday") */
+} ex_date;
+
 #define EX_MAX_STAGES 16
 
 struct ex_doc {
@@ -149,6 +183,14 @@ struct ex_doc {
 
     /* stats */
     ex_stats stats;
+
+    /* numbers */
+    ex_vec numbers;     /* ex_quantity: counts worth keeping, ordinals */
+    ex_vec money;       /* ex_quantity with currency */
+    ex_vec percentages; /* ex_quantity */
+
+    /* dates */
+    ex_vec dates; /* ex_date */
 
     ex_vec warnings; /* const char * (arena strings) */
     uint64_t stage_us[EX_MAX_STAGES];
