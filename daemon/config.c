@@ -25,6 +25,7 @@
 #define DEFAULT_OUTPUT_HWM 10000
 #define DEFAULT_DRAIN_MS 10000
 #define DEFAULT_MAX_BYTES 1048576
+#define DEFAULT_MAX_FRAME_BYTES (64LL * 1024 * 1024)
 
 /* The parse in progress: where messages point and how relative paths resolve. */
 typedef struct load_ctx {
@@ -109,6 +110,7 @@ int ed_config_defaults(ed_config *cfg, char *err, size_t errlen)
     cfg->drain_timeout_ms = DEFAULT_DRAIN_MS;
     cfg->log_level = ED_LOG_INFO;
     cfg->max_bytes = DEFAULT_MAX_BYTES;
+    cfg->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
     if (cfg->instance == NULL || cfg->data_dir == NULL || cfg->state_dir == NULL ||
         sock_set_single_bind(&cfg->feed, DEFAULT_FEED_BIND, DEFAULT_FEED_HWM) < 0 ||
         sock_set_single_bind(&cfg->output, DEFAULT_OUTPUT_BIND, DEFAULT_OUTPUT_HWM) < 0) {
@@ -454,8 +456,9 @@ static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config
         }
     }
     if ((s = config_setting_get_member(root, "input")) != NULL) {
-        static const char *const input_keys[] = {"max_bytes", NULL};
-        if (require_group(lc, s) < 0 || check_known_keys(lc, s, input_keys, "max_bytes") < 0)
+        static const char *const input_keys[] = {"max_bytes", "max_frame_bytes", NULL};
+        if (require_group(lc, s) < 0 ||
+            check_known_keys(lc, s, input_keys, "max_bytes, max_frame_bytes") < 0)
             return -1;
         const config_setting_t *mb = config_setting_get_member(s, "max_bytes");
         if (mb != NULL) {
@@ -463,6 +466,19 @@ static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config
                 return -1;
             cfg->max_bytes = v;
         }
+        const config_setting_t *mf = config_setting_get_member(s, "max_frame_bytes");
+        if (mf != NULL) {
+            if (get_int(lc, mf, 0, ED_CONFIG_MAX_BYTES_MAX, &v) < 0)
+                return -1;
+            cfg->max_frame_bytes = v;
+        }
+        /* Between max_bytes and max_frame_bytes a frame gets a too_large record; above the
+         * guard libzmq drops the connection. A guard below max_bytes would hide that record. */
+        if (cfg->max_frame_bytes != 0 && cfg->max_frame_bytes < cfg->max_bytes)
+            return set_error(lc, mf ? mf : mb,
+                             "input.max_frame_bytes (%lld) must be 0 or at least "
+                             "input.max_bytes (%lld)",
+                             cfg->max_frame_bytes, cfg->max_bytes);
     }
     if (read_socket_group(lc, root, "feed", &cfg->feed) < 0 ||
         read_socket_group(lc, root, "output", &cfg->output) < 0)
@@ -710,6 +726,8 @@ unsigned ed_config_diff(const ed_config *old_cfg, const ed_config *new_cfg)
         changed |= ED_SET_OUTPUT;
     if (!str_eq(old_cfg->state_dir, new_cfg->state_dir))
         changed |= ED_SET_STATE_DIR;
+    if (old_cfg->max_frame_bytes != new_cfg->max_frame_bytes)
+        changed |= ED_SET_MAX_FRAME;
     return changed;
 }
 
@@ -725,6 +743,7 @@ const char *ed_config_setting_name(unsigned setting_bit)
     case ED_SET_FEED: return "feed";
     case ED_SET_OUTPUT: return "output";
     case ED_SET_STATE_DIR: return "state_dir";
+    case ED_SET_MAX_FRAME: return "input.max_frame_bytes";
     default: return "?";
     }
 }

@@ -43,6 +43,7 @@ typedef struct ed_config {
     int drain_timeout_ms;
     ed_log_level log_level;
     long long max_bytes;    /* input.max_bytes */
+    long long max_frame_bytes; /* input.max_frame_bytes: ZMQ_MAXMSGSIZE guard; 0 = none */
     ed_sock_config feed;    /* PULL */
     ed_sock_config output;  /* PUB */
 } ed_config;
@@ -76,14 +77,16 @@ typedef enum ed_config_setting {
     ED_SET_WORKERS = 1u << 5,          /* restart */
     ED_SET_FEED = 1u << 6,             /* restart */
     ED_SET_OUTPUT = 1u << 7,           /* restart */
-    ED_SET_STATE_DIR = 1u << 8         /* restart */
+    ED_SET_STATE_DIR = 1u << 8,        /* restart */
+    ED_SET_MAX_FRAME = 1u << 9         /* restart */
 } ed_config_setting;
 
 #define ED_SET_LIVE_MASK \
     (ED_SET_LOG_LEVEL | ED_SET_MAX_BYTES | ED_SET_DRAIN_TIMEOUT | ED_SET_DATA_DIR)
 #define ED_SET_RESTART_MASK \
-    (ED_SET_INSTANCE | ED_SET_WORKERS | ED_SET_FEED | ED_SET_OUTPUT | ED_SET_STATE_DIR)
-#define ED_SET_COUNT 9
+    (ED_SET_INSTANCE | ED_SET_WORKERS | ED_SET_FEED | ED_SET_OUTPUT | ED_SET_STATE_DIR | \
+     ED_SET_MAX_FRAME)
+#define ED_SET_COUNT 10
 
 /* Bit set of the settings that differ between old and new. */
 unsigned ed_config_diff(const ed_config *old_cfg, const ed_config *new_cfg);

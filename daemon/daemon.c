@@ -263,8 +263,11 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
     d->receiver.feed = make_socket(z, ZMQ_PULL, 0, cfg->feed.hwm, 0);
     if (d->receiver.feed == NULL)
         return fail(err, errlen, "cannot create the feed socket: %s", zmq_strerror(errno));
-    int64_t unlimited = -1; /* the application limit is input.max_bytes, not a disconnect */
-    zmq_setsockopt(d->receiver.feed, ZMQ_MAXMSGSIZE, &unlimited, sizeof unlimited);
+    /* The application limit is input.max_bytes (a too_large record); ZMQ_MAXMSGSIZE is only the
+     * guard against a peer that would make us buffer gigabytes: libzmq disconnects it. */
+    int64_t guard = cfg->max_frame_bytes > 0 ? (int64_t)cfg->max_frame_bytes : -1;
+    if (zmq_setsockopt(d->receiver.feed, ZMQ_MAXMSGSIZE, &guard, sizeof guard) != 0)
+        return fail(err, errlen, "cannot set the feed's frame guard: %s", zmq_strerror(errno));
     if (attach_endpoints(d->receiver.feed, "feed", &cfg->feed, &d->feed_eps, &d->nfeed_eps,
                          err, errlen) < 0)
         return -1;

@@ -144,7 +144,7 @@ def conf_string(value):
 
 def make_config(tmpdir, **over):
     """Text of a daemon configuration on ephemeral loopback ports; keyword arguments override
-    instance, workers, drain_timeout_ms, level, max_bytes, feed_hwm, output_hwm, data_dir,
+    instance, workers, drain_timeout_ms, level, max_bytes, max_frame_bytes, feed_hwm, output_hwm, data_dir,
     state_dir, or add raw text with extra."""
     opts = {
         "instance": "e2e",
@@ -154,6 +154,7 @@ def make_config(tmpdir, **over):
         "drain_timeout_ms": int(20000 * SLOW),
         "level": "info",
         "max_bytes": 1048576,
+        "max_frame_bytes": 64 * 1024 * 1024,
         "feed_hwm": 100000,
         "output_hwm": 100000,
         "extra": "",
@@ -167,14 +168,14 @@ def make_config(tmpdir, **over):
         "workers = %d;\n"
         "drain_timeout_ms = %d;\n"
         "log = { level = %s; };\n"
-        "input = { max_bytes = %d; };\n"
+        "input = { max_bytes = %d; max_frame_bytes = %d; };\n"
         'feed = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; };\n'
         'output = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; };\n'
         "%s"
     ) % (
         conf_string(opts["instance"]), conf_string(opts["data_dir"]),
         conf_string(opts["state_dir"]), opts["workers"], opts["drain_timeout_ms"],
-        conf_string(opts["level"]), opts["max_bytes"], opts["feed_hwm"], opts["output_hwm"],
+        conf_string(opts["level"]), opts["max_bytes"], opts["max_frame_bytes"], opts["feed_hwm"], opts["output_hwm"],
         opts["extra"],
     )
 

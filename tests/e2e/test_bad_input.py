@@ -23,6 +23,7 @@ import enrichd_e2e as e2e  # noqa: E402
 
 INSTANCE = "e2e-bad-input"
 MAX_BYTES = 4096
+MAX_FRAME_BYTES = 256 * 1024  # the memory guard: larger frames drop the connection
 
 FR_SENTENCE = ("Le conseil municipal de Valbrune a adopté mardi soir le budget de l'année, "
                "après trois heures de débats parfois vifs entre la majorité et l'opposition. ")
@@ -100,7 +101,8 @@ def check_error_record(validator, name, topic, rec, frames, code, env_id):
 def main():
     e2e.require_binary()
     validator = e2e.load_schema()
-    with e2e.Daemon(instance=INSTANCE, max_bytes=MAX_BYTES, workers=2) as d:
+    with e2e.Daemon(instance=INSTANCE, max_bytes=MAX_BYTES, max_frame_bytes=MAX_FRAME_BYTES,
+                   workers=2) as d:
         push = d.push()
         sub, probes = d.sub(push)
         seqs = [rec.get("seq") for _, rec in probes]
@@ -141,6 +143,19 @@ def main():
                   "prose starting with '[' came out on %s (%s), want an article"
                   % (topic, rec.get("error")))
         e2e.log("ok: %-42s -> %s" % ("prose starting with '['", topic))
+
+        # A frame above input.max_frame_bytes: libzmq drops that producer's connection before
+        # the frame is buffered; no record, and the daemon keeps serving everyone else.
+        rogue = d.push()
+        rogue.send(b"x" * (MAX_FRAME_BYTES * 4))
+        e2e.send_envelope(push, {"id": "good-after-guard", "lang": "fr",
+                                 "text": FR_SENTENCE + "Le vote final est prévu jeudi."})
+        got = e2e.recv_until(sub, lambda t, r: r.get("id") == "good-after-guard", 10 * e2e.SLOW)
+        seqs.extend(r.get("seq") for _, r in got)
+        e2e.check([r.get("id") for _, r in got] == ["good-after-guard"],
+                  "after a frame above max_frame_bytes: %s" % [(t, r.get("error")) for t, r in got])
+        rogue.close(0)
+        e2e.log("ok: %-42s -> %s" % ("frame above input.max_frame_bytes", "dropped, serving"))
 
         e2e.check(all(isinstance(s, int) for s in seqs), "a record without an integer seq")
         for a, b in zip(seqs, seqs[1:]):

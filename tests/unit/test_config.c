@@ -129,6 +129,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.drain_timeout_ms, 10000);
     assert_int_equal(cfg.log_level, ED_LOG_INFO);
     assert_int_equal(cfg.max_bytes, 1048576);
+    assert_int_equal(cfg.max_frame_bytes, 64LL * 1024 * 1024);
     assert_int_equal(cfg.feed.nbind, 1);
     assert_string_equal(cfg.feed.bind[0], "tcp://127.0.0.1:5557");
     assert_int_equal(cfg.feed.nconnect, 0);
@@ -238,6 +239,11 @@ static void test_ranges(void **state)
     expect_error("drain_timeout_ms = 0;\n", "drain_timeout_ms = 0 is out of range", NULL);
     expect_error("drain_timeout_ms = 3600001;\n", "out of range", NULL);
     expect_error("input = { max_bytes = 0; };\n", "input.max_bytes = 0 is out of range", NULL);
+    /* the frame guard may not undercut the application limit */
+    expect_error("input = { max_bytes = 4096; max_frame_bytes = 1024; };\n",
+                 "input.max_frame_bytes (1024) must be 0 or at least input.max_bytes (4096)", NULL);
+    expect_error("input = { max_bytes = 134217728; };\n", "must be 0 or at least", NULL);
+    expect_error("input = { max_frame_bytes = -1; };\n", "out of range", NULL);
     expect_error("input = { max_bytes = 1073741825L; };\n", "out of range", NULL);
     /* libconfig would wrap these to 32 bits silently: they must be errors, not other values */
     expect_error("# 1\n/* 2\n 3 */ input = { max_bytes = 5000000000; };\n", "t.conf:3:",
@@ -266,7 +272,8 @@ static void test_ranges(void **state)
 
     /* the edges themselves pass */
     ed_config cfg;
-    expect_ok("workers = 256;\ndrain_timeout_ms = 1;\ninput = { max_bytes = 1073741824; };\n"
+    expect_ok("workers = 256;\ndrain_timeout_ms = 1;\n"
+              "input = { max_bytes = 1073741824; max_frame_bytes = 0; };\n"
               "feed = { hwm = 1; };\noutput = { hwm = 10000000; };\n"
               "instance = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\";\n",
               &cfg);
