@@ -10,7 +10,7 @@
  *   - the titles of ner/winer-fr (first line of each .txt): printed, and held to ≥ 90% too.
  *
  * Needs ENRICHD_DATA (the repo's data/). The corpus check needs ENRICHD_SHARED: without it the
- * written cases still run, then "SKIP: ... absent" is printed and the program exits 77.
+ * written cases still run (and decide the exit status), then "SKIP: ... absent" is printed.
  * The written cases build each document by hand (arena + text) and call ex_stage_lang directly,
  * so they test this stage alone; the corpus check runs the whole library (ex_extract on the raw
  * article, as the daemon does) and reports the lang stage's own time. ENRICHD_BENCH=1 adds a
@@ -552,8 +552,10 @@ int main(void)
              shared ? shared : "");
     FILE *f = shared ? fopen(probe, "r") : NULL;
     if (!f) {
-        printf("SKIP: lang corpus check: $ENRICHD_SHARED/corpora/news absent\n");
-        return 77;
+        /* The written cases passed; only the corpus part is skipped, so the test passes. */
+        printf("SKIP: lang corpus check: $ENRICHD_SHARED/corpora/news absent "
+               "(written cases passed)\n");
+        return 0;
     }
     fclose(f);
     const struct CMUnitTest corpus[] = {
