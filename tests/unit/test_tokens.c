@@ -21,45 +21,12 @@
 #include <time.h>
 
 #include "internal.h"
+#include "stage_doc.h"
 
 static ex_resources g_res;
 
-/* A document with text and one body block per blank-line separated paragraph, tokenized. */
-static ex_doc *make_doc(const char *text, size_t n)
-{
-    ex_doc *d = calloc(1, sizeof *d);
-    assert_non_null(d);
-    d->arena = ex_arena_new(1 << 14);
-    assert_non_null(d->arena);
-    d->res = &g_res;
-    d->text = ex_arena_strndup(d->arena, text, n);
-    assert_non_null(d->text);
-    d->text_len = (uint32_t)n;
-    uint32_t a = 0;
-    for (uint32_t i = 0; i <= n; i++) {
-        if (i == n || (text[i] == '\n' && i + 1 < n && text[i + 1] == '\n')) {
-            if (i > a) {
-                ex_block *b = ex_vec_push(d->arena, &d->blocks, sizeof *b);
-                assert_non_null(b);
-                b->kind = EX_BLOCK_BODY;
-                b->start = a;
-                b->end = i;
-            }
-            while (i < n && text[i] == '\n')
-                i++;
-            a = i;
-        }
-    }
-    char err[EX_ERRLEN] = "";
-    assert_int_equal(ex_stage_tokens(d, err, sizeof err), EX_OK);
-    return d;
-}
-
-static void free_doc(ex_doc *d)
-{
-    ex_arena_destroy(d->arena);
-    free(d);
-}
+static ex_doc *make_doc(const char *text, size_t n) { return stage_doc_new(&g_res, text, n, 0); }
+static void free_doc(ex_doc *d) { stage_doc_free(d); }
 
 static const ex_token *tok(const ex_doc *d, uint32_t i)
 {
