@@ -120,6 +120,34 @@ static json_t *span_obj(jb *b, const cp_index *ix, const char *kind, uint32_t st
     return o;
 }
 
+/* A money amount or percentage of the numbers stage (DESIGN §4; docs/schema.json). */
+static json_t *quantity_obj(jb *b, const ex_doc *doc, const cp_index *ix, const ex_quantity *q,
+                            bool money)
+{
+    json_t *o = json_object();
+    uint32_t s = q->start < doc->text_len ? q->start : doc->text_len;
+    uint32_t e = q->end < doc->text_len ? q->end : doc->text_len;
+    put(b, o, "text", json_stringn_nocheck(doc->text + s, e > s ? e - s : 0));
+    put(b, o, "start", json_integer(cp_of(ix, s)));
+    put(b, o, "end", json_integer(cp_of(ix, e)));
+    put(b, o, money ? "amount" : "value", json_real(q->value));
+    if (money) {
+        put(b, o, "currency", json_string_nocheck(q->currency));
+        put(b, o, "approx", json_boolean(q->approx));
+    } else if (q->approx) {
+        put(b, o, "approx", json_true());
+    }
+    if (!isnan(q->min) && !isnan(q->max)) {
+        put(b, o, "min", json_real(q->min));
+        put(b, o, "max", json_real(q->max));
+    }
+    if (q->bound == EX_BOUND_MIN || q->bound == EX_BOUND_MAX)
+        put(b, o, "bound", json_string_nocheck(q->bound == EX_BOUND_MIN ? "min" : "max"));
+    if (money && q->currency_inferred)
+        put(b, o, "currency_inferred", json_true());
+    return o;
+}
+
 json_t *ex_doc_to_json(const ex_doc *doc)
 {
     if (!doc)
@@ -189,8 +217,15 @@ json_t *ex_doc_to_json(const ex_doc *doc)
 
     put(&b, root, "entities", json_array());    /* entities stage: not built yet */
     put(&b, root, "quotes", json_array());      /* quotes stage: not built yet */
-    put(&b, root, "money", json_array());       /* numbers stage */
-    put(&b, root, "percentages", json_array()); /* numbers stage */
+    json_t *money = json_array();
+    for (uint32_t i = 0; i < doc->money.len && doc->text; i++)
+        append(&b, money, quantity_obj(&b, doc, &ix, &EX_VEC_AT(doc->money, ex_quantity, i), true));
+    put(&b, root, "money", money); /* numbers stage */
+    json_t *pcts = json_array();
+    for (uint32_t i = 0; i < doc->percentages.len && doc->text; i++)
+        append(&b, pcts,
+               quantity_obj(&b, doc, &ix, &EX_VEC_AT(doc->percentages, ex_quantity, i), false));
+    put(&b, root, "percentages", pcts); /* numbers stage */
     put(&b, root, "dates", json_array());       /* dates stage */
     put(&b, root, "keywords", json_array());    /* keywords stage: not built yet */
     put(&b, root, "summary", json_array());     /* summary stage: not built yet */

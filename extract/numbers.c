@@ -1,6 +1,843 @@
-/* numbers.c — PLACEHOLDER until the numbers stage lands: keeps the library linkable. */
+/*
+ * numbers.c — the numbers stage: numbers, money amounts and percentages in French and English
+ * news copy ("1,5 milliard d'euros", "$10m-$20m", "près de 49 %", "vingt et un", "21st").
+ *
+ * May touch: doc->numbers, doc->money, doc->percentages (writes); doc->text, doc->tokens,
+ * doc->blocks, doc->lang, doc->res (reads); res->numbers (its own tables, built by
+ * ex_numbers_res_load from data/{fr,en}/numbers.txt, currencies.txt, number-cues.txt and
+ * data/common/currency-symbols.txt, number-suffixes.txt; freed by ex_numbers_res_free).
+ * Calls no other stage.
+ *
+ * One left-to-right pass over the tokens: at each token a quantity is read (digits with their
+ * separators and suffix, or a run of number words), then a bounded look-around of a few tokens
+ * finds its currency, percent sign, cue words ("près de", "up to") and the second end of a range.
+ * The pass resumes after what was consumed, so the stage is linear in the number of tokens.
+ *
+ * Decimal separator: "1,500,000" (repeated → thousands), "1,5" (group not of three → decimal);
+ * one separator before exactly three digits is read by language ("1,500" is 1.5 in French,
+ * 1500 in English). A range's "amount" is its lower end; min and max carry both ends.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "internal.h"
 
-ex_status ex_stage_numbers(ex_doc *doc, char *err, size_t errlen) { return EX_OK; }
-ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen) { return EX_OK; }
-void ex_numbers_res_free(ex_resources *res) {}
+/* ---- resources: a small open-addressing string map ------------------------------------------ */
+
+enum nw_kind { NW_UNIT, NW_ONE, NW_HUNDRED, NW_MULT, NW_ORD, NW_ORDH, NW_ORDM, NW_AND };
+enum cue_kind { CUE_APPROX = 1, CUE_MIN, CUE_MAX, CUE_FROM, CUE_PCT, CUE_EXACT, CUE_NEG };
+
+typedef struct nmap_entry {
+    char *key; /* malloc'd, normalised */
+    size_t keylen;
+    double value;
+    int kind;
+    char code[4];
+} nmap_entry;
+
+typedef struct nmap {
+    nmap_entry *slots;
+    size_t cap, len;
+} nmap;
+
+/* Owned by ex_resources (res->numbers); immutable once loaded. Index 0 = fr, 1 = en. */
+struct ex_numbers_res {
+    nmap words[2];      /* number words */
+    nmap currencies[2]; /* currency words → ISO */
+    nmap cues[2];       /* cue phrases → cue_kind */
+    nmap symbols;       /* currency signs and codes → ISO */
+    nmap suffixes;      /* "bn" → mult, "er" → ord */
+    bool word_first[256]; /* first bytes of number words (lower case): a cheap pre-filter */
+};
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static const nmap_entry *nmap_get(const nmap *m, const char *s, size_t n)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = hash_bytes(s, n) & (m->cap - 1);
+    while (m->slots[i].key) {
+        if (m->slots[i].keylen == n && memcmp(m->slots[i].key, s, n) == 0)
+            return &m->slots[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static int nmap_put(nmap *m, const char *key, double value, int kind, const char *code)
+{
+    if ((m->len + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 64;
+        nmap_entry *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->slots[i].key)
+                continue;
+            size_t j = hash_bytes(m->slots[i].key, m->slots[i].keylen) & (ncap - 1);
+            while (ns[j].key)
+                j = (j + 1) & (ncap - 1);
+            ns[j] = m->slots[i];
+        }
+        free(m->slots);
+        m->slots = ns;
+        m->cap = ncap;
+    }
+    size_t n = strlen(key);
+    size_t i = hash_bytes(key, n) & (m->cap - 1);
+    while (m->slots[i].key) {
+        if (strcmp(m->slots[i].key, key) == 0)
+            return 0; /* first definition wins */
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->slots[i].key = strdup(key);
+    if (!m->slots[i].key)
+        return -1;
+    m->slots[i].keylen = n;
+    m->slots[i].value = value;
+    m->slots[i].kind = kind;
+    snprintf(m->slots[i].code, sizeof m->slots[i].code, "%s", code ? code : "");
+    m->len++;
+    return 0;
+}
+
+static void nmap_free(nmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].key);
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+/* Normalises n bytes of s into out (cap bytes): ASCII lower case, runs of white space → one
+ * space, typographic apostrophe → '. Returns the length, or 0 if it does not fit. */
+static size_t norm_key(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = o > 0;
+            continue;
+        }
+        if (space) {
+            if (o + 1 >= cap)
+                return 0;
+            out[o++] = ' ';
+            space = false;
+        }
+        if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+            (unsigned char)s[i + 2] == 0x99) {
+            c = '\'';
+            i += 2;
+        }
+        if (o + 1 >= cap)
+            return 0;
+        out[o++] = (char)tolower(c);
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int kind_of(const char *k)
+{
+    static const char *const names[] = {"unit", "one", "hundred", "mult", "ord", "ordh", "ordm",
+                                        "and"};
+    for (int i = 0; i < 8; i++)
+        if (strcmp(k, names[i]) == 0)
+            return i;
+    static const char *const cues[] = {"approx", "min", "max", "from", "pct", "exact", "neg"};
+    for (int i = 0; i < 7; i++)
+        if (strcmp(k, cues[i]) == 0)
+            return i + 1;
+    return -1;
+}
+
+typedef enum { FMT_WORD_VALUE_KIND, FMT_PHRASE_CODE, FMT_KIND_PHRASE } file_fmt;
+
+/* Loads one rule file (lines: '#' comments, blank lines ignored). */
+static ex_status load_table(nmap *m, const char *data_dir, const char *rel, file_fmt fmt,
+                            char *err, size_t errlen)
+{
+    char path[4096];
+    int pn = snprintf(path, sizeof path, "%s/%s", data_dir, rel);
+    if (pn < 0 || (size_t)pn >= sizeof path)
+        return ex_fail(err, errlen, EX_EINVAL, "numbers: data path too long: %s", rel);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ex_fail(err, errlen, EX_EIO, "numbers: cannot open %s", path);
+    char line[512], key[256];
+    unsigned lineno = 0;
+    ex_status st = EX_OK;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strcspn(line, "\r\n");
+        line[n] = '\0';
+        if (n == 0 || line[0] == '#')
+            continue;
+        char *last = strrchr(line, ' ');
+        char *first = strchr(line, ' ');
+        if (!last || !first) {
+            st = ex_fail(err, errlen, EX_EINVAL, "numbers: %s:%u: malformed", path, lineno);
+            break;
+        }
+        int rc = 0;
+        if (fmt == FMT_WORD_VALUE_KIND) {
+            char *mid = first + 1;
+            char *sp = strchr(mid, ' ');
+            int kind = kind_of(last + 1);
+            if (!sp || kind < 0 || !norm_key(line, (size_t)(first - line), key, sizeof key)) {
+                st = ex_fail(err, errlen, EX_EINVAL, "numbers: %s:%u: malformed", path, lineno);
+                break;
+            }
+            rc = nmap_put(m, key, strtod(mid, NULL), kind, NULL);
+        } else if (fmt == FMT_PHRASE_CODE) {
+            if (!norm_key(line, (size_t)(last - line), key, sizeof key) || strlen(last + 1) != 3) {
+                st = ex_fail(err, errlen, EX_EINVAL, "numbers: %s:%u: malformed", path, lineno);
+                break;
+            }
+            rc = nmap_put(m, key, 0, 0, last + 1);
+        } else {
+            *first = '\0';
+            int kind = kind_of(line);
+            if (kind < 1 || !norm_key(first + 1, strlen(first + 1), key, sizeof key)) {
+                st = ex_fail(err, errlen, EX_EINVAL, "numbers: %s:%u: malformed", path, lineno);
+                break;
+            }
+            rc = nmap_put(m, key, 0, kind, NULL);
+        }
+        if (rc != 0) {
+            st = ex_fail(err, errlen, EX_ENOMEM, "numbers: out of memory");
+            break;
+        }
+    }
+    fclose(f);
+    return st;
+}
+
+static void numbers_res_destroy(struct ex_numbers_res *r)
+{
+    if (!r)
+        return;
+    for (int l = 0; l < 2; l++) {
+        nmap_free(&r->words[l]);
+        nmap_free(&r->currencies[l]);
+        nmap_free(&r->cues[l]);
+    }
+    nmap_free(&r->symbols);
+    nmap_free(&r->suffixes);
+    free(r);
+}
+
+ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen)
+{
+    struct ex_numbers_res *r = calloc(1, sizeof *r);
+    if (!r)
+        return ex_fail(err, errlen, EX_ENOMEM, "numbers: out of memory");
+    static const char *const langs[2] = {"fr", "en"};
+    ex_status st = EX_OK;
+    char rel[64];
+    for (int l = 0; l < 2 && st == EX_OK; l++) {
+        snprintf(rel, sizeof rel, "%s/numbers.txt", langs[l]);
+        st = load_table(&r->words[l], data_dir, rel, FMT_WORD_VALUE_KIND, err, errlen);
+        if (st == EX_OK) {
+            snprintf(rel, sizeof rel, "%s/currencies.txt", langs[l]);
+            st = load_table(&r->currencies[l], data_dir, rel, FMT_PHRASE_CODE, err, errlen);
+        }
+        if (st == EX_OK) {
+            snprintf(rel, sizeof rel, "%s/number-cues.txt", langs[l]);
+            st = load_table(&r->cues[l], data_dir, rel, FMT_KIND_PHRASE, err, errlen);
+        }
+    }
+    if (st == EX_OK)
+        st = load_table(&r->symbols, data_dir, "common/currency-symbols.txt", FMT_PHRASE_CODE,
+                        err, errlen);
+    if (st == EX_OK)
+        st = load_table(&r->suffixes, data_dir, "common/number-suffixes.txt",
+                        FMT_WORD_VALUE_KIND, err, errlen);
+    if (st != EX_OK) {
+        numbers_res_destroy(r);
+        return st;
+    }
+    for (int l = 0; l < 2; l++)
+        for (size_t k = 0; k < r->words[l].cap; k++)
+            if (r->words[l].slots[k].key)
+                r->word_first[(unsigned char)r->words[l].slots[k].key[0]] = true;
+    res->numbers = r;
+    return EX_OK;
+}
+
+void ex_numbers_res_free(ex_resources *res)
+{
+    numbers_res_destroy(res->numbers);
+    res->numbers = NULL;
+}
+
+/* ---- the stage -------------------------------------------------------------------------------- */
+
+typedef struct nctx {
+    ex_doc *doc;
+    const struct ex_numbers_res *r;
+    const ex_token *tok;
+    uint32_t ntok;
+    int langs[2]; /* language tables to try, -1 = none */
+} nctx;
+
+typedef struct qty {
+    uint32_t a, b;   /* token range [a, b) of the number itself */
+    double value;
+    double mult;     /* multiplier read from a suffix or word (1 when none) */
+    bool ordinal;
+} qty;
+
+static const char *tok_text(const nctx *c, uint32_t i) { return c->doc->text + c->tok[i].start; }
+static uint32_t tok_len(const nctx *c, uint32_t i) { return c->tok[i].end - c->tok[i].start; }
+
+/* Looks up the normalised text of tokens [a, b) in one map per language. */
+static const nmap_entry *lookup_span(const nctx *c, const nmap *maps, uint32_t a, uint32_t b)
+{
+    if (a >= b || b > c->ntok)
+        return NULL;
+    uint32_t s = c->tok[a].start, e = c->tok[b - 1].end;
+    if (e - s > 120)
+        return NULL;
+    char key[256];
+    size_t n = norm_key(c->doc->text + s, e - s, key, sizeof key);
+    if (!n)
+        return NULL;
+    for (int k = 0; k < 2; k++) {
+        if (c->langs[k] < 0)
+            continue;
+        const nmap_entry *en = nmap_get(&maps[c->langs[k]], key, n);
+        if (en)
+            return en;
+    }
+    return NULL;
+}
+
+static const nmap_entry *lookup_one(const nctx *c, const nmap *m, const char *s, size_t len)
+{
+    char key[128];
+    if (len >= 100)
+        return NULL;
+    size_t n = norm_key(s, len, key, sizeof key);
+    return n ? nmap_get(m, key, n) : NULL;
+}
+
+/* Reads digits with separators and an optional suffix: "250 000", "1,5", "3.5bn", "1er". */
+static bool parse_digits(const nctx *c, const char *s, size_t n, qty *q)
+{
+    size_t i = 0;
+    int ngroups = 0;
+    size_t glen[32];
+    char gsep[32]; /* separator before group k (k ≥ 1) */
+    size_t gstart[32];
+    while (i < n && ngroups < 32) {
+        if (ngroups > 0) {
+            if (i >= n || (s[i] != ',' && s[i] != '.' && s[i] != ' '))
+                break;
+            if (i + 1 >= n || !isdigit((unsigned char)s[i + 1]))
+                break;
+            gsep[ngroups] = s[i++];
+        }
+        gstart[ngroups] = i;
+        size_t st = i;
+        while (i < n && isdigit((unsigned char)s[i]))
+            i++;
+        if (i == st)
+            return false;
+        glen[ngroups++] = i - st;
+    }
+    if (ngroups == 0 || ngroups >= 32)
+        return false;
+    /* which separator is the decimal one */
+    int last_comma = -1, last_dot = -1, ncomma = 0, ndot = 0;
+    for (int k = 1; k < ngroups; k++) {
+        if (gsep[k] == ',') {
+            ncomma++;
+            last_comma = k;
+        } else if (gsep[k] == '.') {
+            ndot++;
+            last_dot = k;
+        }
+    }
+    int dec = -1; /* group index after the decimal separator */
+    if (ncomma && ndot) {
+        dec = last_comma > last_dot ? last_comma : last_dot;
+        if ((gsep[dec] == ',' ? ncomma : ndot) != 1)
+            return false;
+    } else if (ncomma == 1 || ndot == 1) {
+        int k = ncomma ? last_comma : last_dot;
+        bool fr = c->langs[0] == 0;
+        if (glen[k] != 3 || k != ngroups - 1)
+            dec = k;
+        else if (gsep[k] == ',' ? fr : !fr)
+            dec = k;
+        else if (gsep[k] == '.' && c->langs[1] == 1 && c->langs[0] == 1)
+            dec = k;
+    }
+    if (dec >= 0 && dec != ngroups - 1)
+        return false;
+    for (int k = 1; k < ngroups; k++) {
+        if (k == dec)
+            continue;
+        if (glen[k] != 3 || glen[0] > 3)
+            return false;
+    }
+    double v = 0;
+    for (int k = 0; k < ngroups; k++) {
+        if (k == dec) {
+            double f = 0.1;
+            for (size_t j = 0; j < glen[k]; j++, f /= 10)
+                v += f * (s[gstart[k] + j] - '0');
+        } else {
+            for (size_t j = 0; j < glen[k]; j++)
+                v = v * 10 + (s[gstart[k] + j] - '0');
+        }
+    }
+    q->value = v;
+    q->mult = 1;
+    q->ordinal = false;
+    if (i < n) {
+        const nmap_entry *suf = lookup_one(c, &c->r->suffixes, s + i, n - i);
+        if (!suf)
+            return false;
+        if (suf->kind == NW_ORD) {
+            if (dec >= 0 || ngroups > 1)
+                return false;
+            q->ordinal = true;
+        } else {
+            q->mult = suf->value;
+            q->value *= suf->value;
+        }
+    }
+    return true;
+}
+
+static const nmap_entry *number_word(const nctx *c, const char *s, size_t n)
+{
+    for (int k = 0; k < 2; k++) {
+        if (c->langs[k] < 0)
+            continue;
+        const nmap_entry *en = lookup_one(c, &c->r->words[c->langs[k]], s, n);
+        if (en)
+            return en;
+    }
+    return NULL;
+}
+
+typedef struct wacc {
+    double total, cur;
+    int atoms, last_kind;
+    double last_value, mult;
+    bool ordinal, done;
+} wacc;
+
+/* Adds one number-word atom; returns false if it cannot continue the number. */
+static bool word_atom(wacc *w, const nmap_entry *en)
+{
+    if (w->done)
+        return false;
+    int k = en->kind;
+    double v = en->value;
+    if (k == NW_AND)
+        return w->atoms > 0;
+    if (k == NW_UNIT || k == NW_ONE || k == NW_ORD) {
+        if (v == 20 && w->last_kind != NW_AND && w->atoms > 0 && w->last_value == 4 &&
+            fmod(w->cur, 100) == 4)
+            w->cur += 76; /* quatre-vingt */
+        else if (w->atoms > 0 && w->last_kind != NW_HUNDRED && w->last_kind != NW_MULT &&
+                 fmod(w->cur, 100) != 0 && fmod(w->cur, 10) != 0 && v < 100)
+            return false; /* "deux trois" */
+        else
+            w->cur += v;
+    } else if (k == NW_HUNDRED || k == NW_ORDH) {
+        w->cur = (w->cur == 0 ? 1 : w->cur) * v;
+    } else if (w->cur == 0 && w->last_kind == NW_MULT && w->last_value < v) {
+        w->total *= v; /* "three thousand millions" */
+        if (v > w->mult)
+            w->mult = v;
+    } else { /* NW_MULT, NW_ORDM */
+        w->total += (w->cur == 0 ? 1 : w->cur) * v;
+        w->cur = 0;
+        if (v > w->mult)
+            w->mult = v;
+    }
+    w->ordinal = k == NW_ORD || k == NW_ORDH || k == NW_ORDM;
+    w->done = w->ordinal;
+    w->atoms++;
+    w->last_kind = k;
+    w->last_value = v;
+    return true;
+}
+
+/* Feeds one WORD token (split at hyphens) to the accumulator; all-or-nothing. */
+static bool word_token(const nctx *c, uint32_t i, wacc *w)
+{
+    if (c->tok[i].kind != EX_TOK_WORD)
+        return false;
+    wacc save = *w;
+    const char *s = tok_text(c, i);
+    size_t n = tok_len(c, i), p = 0;
+    while (p <= n) {
+        size_t q = p;
+        while (q < n && s[q] != '-')
+            q++;
+        const nmap_entry *en = q > p ? number_word(c, s + p, q - p) : NULL;
+        if (!en || !word_atom(w, en)) {
+            *w = save;
+            return false;
+        }
+        p = q + 1;
+    }
+    return true;
+}
+
+/* Reads a quantity starting at token i. */
+static bool parse_qty(const nctx *c, uint32_t i, qty *q)
+{
+    if (i >= c->ntok)
+        return false;
+    q->a = i;
+    if (c->tok[i].kind == EX_TOK_NUMBER) {
+        if (!parse_digits(c, tok_text(c, i), tok_len(c, i), q))
+            return false;
+        q->b = i + 1;
+        if (!q->ordinal && q->mult == 1 && i + 1 < c->ntok && c->tok[i + 1].kind == EX_TOK_WORD) {
+            const nmap_entry *en = number_word(c, tok_text(c, i + 1), tok_len(c, i + 1));
+            if (en && (en->kind == NW_MULT || en->kind == NW_HUNDRED)) {
+                q->value *= en->value;
+                q->mult = en->value;
+                q->b = i + 2;
+            }
+        }
+        return true;
+    }
+    if (c->tok[i].kind != EX_TOK_WORD ||
+        !c->r->word_first[(unsigned char)tolower((unsigned char)tok_text(c, i)[0])])
+        return false;
+    wacc w = {0, 0, 0, -1, 0, 1, false, false};
+    uint32_t j = i;
+    while (j < c->ntok && j < i + 12) {
+        if (word_token(c, j, &w)) {
+            j++;
+            continue;
+        }
+        break;
+    }
+    /* a trailing connector ("vingt et") is not part of the number */
+    while (j > i && w.atoms > 0) {
+        const nmap_entry *en = number_word(c, tok_text(c, j - 1), tok_len(c, j - 1));
+        if (en && en->kind == NW_AND)
+            j--;
+        else
+            break;
+    }
+    if (j == i || w.atoms == 0)
+        return false;
+    if (w.atoms == 1 && w.last_kind == NW_ONE)
+        return false; /* a lone article: "un", "a" */
+    q->b = j;
+    q->value = w.total + w.cur;
+    q->mult = w.mult;
+    q->ordinal = w.ordinal;
+    return true;
+}
+
+static bool is_word(const nctx *c, uint32_t i, const char *w)
+{
+    if (i >= c->ntok)
+        return false;
+    char key[32];
+    size_t n = tok_len(c, i) < 24 ? norm_key(tok_text(c, i), tok_len(c, i), key, sizeof key) : 0;
+    return n && strcmp(key, w) == 0;
+}
+
+/* Currency sign or code just before token a ("€", "US$", "CHF"); sets *from. */
+static const char *currency_before(const nctx *c, uint32_t a, uint32_t lo, uint32_t *from)
+{
+    if (a <= lo)
+        return NULL;
+    uint32_t p = a - 1;
+    if (c->tok[p].kind == EX_TOK_SYMBOL || (c->tok[p].flags & EX_TF_ALLCAPS)) {
+        if (p > lo && c->tok[p - 1].end == c->tok[p].start) {
+            const char *s = c->doc->text + c->tok[p - 1].start;
+            const nmap_entry *en = lookup_one(c, &c->r->symbols, s, c->tok[p].end - c->tok[p - 1].start);
+            if (en) {
+                *from = p - 1;
+                return en->code;
+            }
+        }
+        const nmap_entry *en = lookup_one(c, &c->r->symbols, tok_text(c, p), tok_len(c, p));
+        if (en) {
+            *from = p;
+            return en->code;
+        }
+    }
+    return NULL;
+}
+
+/* Currency after token b ("€", "euros", "d'euros", "millions de dollars canadiens"); sets *to. */
+static const char *currency_after(const nctx *c, uint32_t b, uint32_t hi, uint32_t *to)
+{
+    if (b >= hi)
+        return NULL;
+    if (c->tok[b].kind == EX_TOK_SYMBOL || (c->tok[b].flags & EX_TF_ALLCAPS)) {
+        const nmap_entry *en = lookup_one(c, &c->r->symbols, tok_text(c, b), tok_len(c, b));
+        if (en) {
+            *to = b + 1;
+            return en->code;
+        }
+    }
+    uint32_t s = b;
+    if (is_word(c, s, "de") || is_word(c, s, "d'") || is_word(c, s, "of"))
+        s++;
+    for (uint32_t k = 3; k >= 1; k--) {
+        if (s + k > hi)
+            continue;
+        const nmap_entry *en = lookup_span(c, c->r->currencies, s, s + k);
+        if (en) {
+            *to = s + k;
+            return en->code;
+        }
+    }
+    return NULL;
+}
+
+/* Percent after token b: "%", "pour cent", "percent", "per cent"; sets *to. */
+static bool percent_after(const nctx *c, uint32_t b, uint32_t hi, uint32_t *to)
+{
+    if (b >= hi)
+        return false;
+    if (tok_len(c, b) == 1 && tok_text(c, b)[0] == '%') {
+        *to = b + 1;
+        return true;
+    }
+    for (uint32_t k = 2; k >= 1; k--) {
+        if (b + k > hi)
+            continue;
+        const nmap_entry *en = lookup_span(c, c->r->cues, b, b + k);
+        if (en && en->kind == CUE_PCT) {
+            *to = b + k;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Cue phrase ending just before token a: returns its kind and sets *from. */
+static int cue_before(const nctx *c, uint32_t a, uint32_t lo, uint32_t *from)
+{
+    for (uint32_t k = 3; k >= 1; k--) {
+        if (a < lo + k)
+            continue;
+        const nmap_entry *en = lookup_span(c, c->r->cues, a - k, a);
+        if (en && en->kind != CUE_PCT) {
+            *from = a - k;
+            return en->kind;
+        }
+    }
+    return 0;
+}
+
+typedef struct found {
+    uint32_t from, to; /* token range of the whole mention */
+    double value, min, max;
+    const char *currency;
+    bool pct, ordinal, approx, inferred;
+    int bound;
+    double mult;
+} found;
+
+/* Reads one mention (quantity and its surroundings) at token i; tokens [lo, hi) bound it. */
+static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, found *f)
+{
+    uint32_t a = i;
+    const char *cur = NULL;
+    uint32_t from = i;
+    if (c->tok[i].kind == EX_TOK_PUNCT || c->tok[i].kind == EX_TOK_OTHER)
+        return false;
+    /* a currency sign may come first: "$10m", "US$ 5", "CHF 3" */
+    if (c->tok[i].kind == EX_TOK_SYMBOL || (c->tok[i].flags & EX_TF_ALLCAPS)) {
+        uint32_t k = i + 1;
+        if (k < hi && (c->tok[k].kind == EX_TOK_SYMBOL) && c->tok[i].end == c->tok[k].start)
+            k++; /* "US" "$" */
+        if (k >= hi)
+            return false;
+        uint32_t f0;
+        cur = currency_before(c, k, i, &f0);
+        if (!cur || f0 != i)
+            return false;
+        a = k;
+    }
+    qty q;
+    if (!parse_qty(c, a, &q) || q.b > hi)
+        return false;
+    memset(f, 0, sizeof *f);
+    f->min = f->max = NAN;
+    if (!cur && a == i && a > lo && tok_len(c, a - 1) == 1 && tok_text(c, a - 1)[0] == '-' &&
+        (a - 1 == lo || (c->tok[a - 1].flags & EX_TF_SPACE_BEFORE) ||
+         (c->tok[a - 1].flags & EX_TF_PARA_START)) &&
+        c->tok[a - 1].end + 1 >= c->tok[a].start) {
+        q.value = -q.value; /* a minus sign: "-1200000", "- 1,200,000" */
+        from = a - 1;
+    }
+    f->value = q.value;
+    f->mult = q.mult;
+    f->ordinal = q.ordinal;
+    uint32_t to = q.b;
+    if (!q.ordinal) {
+        if (!cur)
+            cur = currency_after(c, q.b, hi, &to);
+        else {
+            uint32_t t2; /* "$10 million dollars": take the trailing word too */
+            if (currency_after(c, q.b, hi, &t2))
+                to = t2;
+        }
+        if (!cur)
+            f->pct = percent_after(c, q.b, hi, &to);
+    }
+    /* cue before */
+    uint32_t cf = from;
+    int cue = cue_before(c, from, lo, &cf);
+    /* range: "entre 10 et 20 millions d'euros", "de 10 à 20", "$10m-$20m", "10-20%",
+     * "between 10 dollars and 20 dollars" */
+    if (!q.ordinal && to < hi && (to == q.b || cur)) {
+        uint32_t j = to;
+        bool link = false;
+        if (cue == CUE_FROM && (is_word(c, j, "et") || is_word(c, j, "à") || is_word(c, j, "and") ||
+                                is_word(c, j, "to")))
+            link = true;
+        else if (is_word(c, j, "-") || is_word(c, j, "–"))
+            link = c->tok[j].kind == EX_TOK_PUNCT || c->tok[j].kind == EX_TOK_SYMBOL;
+        found g;
+        if (link && j + 1 < hi && read_mention(c, j + 1, j + 1, hi, &g) && !g.ordinal &&
+            isnan(g.min) && (g.currency || (g.pct && !cur)) && g.from == j + 1 &&
+            (!cur || !g.currency || strcmp(cur, g.currency) == 0)) {
+            double lo_v = f->value;
+            if (q.mult == 1 && g.mult > 1)
+                lo_v *= g.mult;
+            f->min = lo_v;
+            f->max = g.value;
+            f->value = lo_v;
+            f->currency = g.currency ? g.currency : cur;
+            f->pct = g.pct;
+            if (cue == CUE_FROM)
+                from = cf;
+            else if (cue == CUE_APPROX) {
+                f->approx = true;
+                from = cf;
+            }
+            f->from = from;
+            f->to = g.to;
+            return true;
+        }
+    }
+    if (cue == CUE_APPROX) {
+        f->approx = true;
+        from = cf;
+    } else if (cue == CUE_EXACT) {
+        from = cf;
+    } else if (cue == CUE_NEG && from == a && !cur) {
+        f->value = -f->value; /* "minus 1,200,000", "moins 5" */
+        from = cf;
+    } else if (cue == CUE_MIN || cue == CUE_MAX) {
+        f->bound = cue == CUE_MIN ? EX_BOUND_MIN : EX_BOUND_MAX;
+        from = cf;
+        /* "plus de près de": one more approx cue is rare; not read */
+    }
+    f->currency = cur;
+    f->from = from;
+    f->to = to;
+    return true;
+}
+
+static ex_status push_quantity(ex_doc *doc, ex_vec *v, const nctx *c, const found *f)
+{
+    ex_quantity *x = ex_vec_push(doc->arena, v, sizeof *x);
+    if (!x)
+        return EX_ENOMEM;
+    x->start = c->tok[f->from].start;
+    x->end = c->tok[f->to - 1].end;
+    x->value = f->value;
+    x->min = f->min;
+    x->max = f->max;
+    if (f->currency)
+        snprintf(x->currency, sizeof x->currency, "%s", f->currency);
+    x->approx = f->approx;
+    x->bound = (uint8_t)f->bound;
+    x->currency_inferred = f->inferred;
+    x->ordinal = f->ordinal;
+    return EX_OK;
+}
+
+ex_status ex_stage_numbers(ex_doc *doc, char *err, size_t errlen)
+{
+    if (!doc->res || !doc->res->numbers)
+        return EX_OK;
+    nctx c = {doc, doc->res->numbers, doc->tokens.items, doc->tokens.len, {0, 1}};
+    if (strcmp(doc->lang, "fr") == 0)
+        c.langs[1] = -1;
+    else if (strcmp(doc->lang, "en") == 0) {
+        c.langs[0] = 1;
+        c.langs[1] = -1;
+    }
+    uint32_t bi = 0, block_lo = 0;
+    const char *last_cur = NULL;
+    uint32_t prev_end = 0, block_hi = 0;
+    for (uint32_t i = 0; i < c.ntok;) {
+        /* the block (paragraph) this token is in bounds the look-around */
+        uint32_t hi = c.ntok;
+        while (bi < doc->blocks.len && EX_VEC_AT(doc->blocks, ex_block, bi).end <= c.tok[i].start) {
+            bi++;
+            block_lo = i;
+            last_cur = NULL;
+        }
+        uint32_t lo = block_lo > prev_end ? block_lo : prev_end;
+        uint32_t bend = bi < doc->blocks.len ? EX_VEC_AT(doc->blocks, ex_block, bi).end : UINT32_MAX;
+        if (block_hi < i)
+            block_hi = i;
+        while (block_hi < c.ntok && c.tok[block_hi].start < bend)
+            block_hi++; /* moves forward only: linear over the document */
+        hi = block_hi;
+        found f;
+        if (!read_mention(&c, i, lo, hi, &f)) {
+            i++;
+            continue;
+        }
+        ex_status st = EX_OK;
+        if (f.currency) {
+            last_cur = f.currency;
+            st = push_quantity(doc, &doc->money, &c, &f);
+        } else if (f.pct) {
+            st = push_quantity(doc, &doc->percentages, &c, &f);
+        } else {
+            bool followed_by_of = f.to < hi && (is_word(&c, f.to, "de") ||
+                                                is_word(&c, f.to, "d'") || is_word(&c, f.to, "of"));
+            bool after_article = f.from > lo && (is_word(&c, f.from - 1, "article") ||
+                                                       is_word(&c, f.from - 1, "windows"));
+            if (last_cur && f.mult >= 1e6 && !followed_by_of && !f.ordinal) {
+                f.currency = last_cur;
+                f.inferred = true;
+                st = push_quantity(doc, &doc->money, &c, &f);
+            } else if (!after_article) {
+                st = push_quantity(doc, &doc->numbers, &c, &f);
+            }
+        }
+        if (st != EX_OK)
+            return ex_fail(err, errlen, st, "numbers: out of memory");
+        i = f.to > i ? f.to : i + 1;
+        prev_end = i;
+    }
+    return EX_OK;
+}

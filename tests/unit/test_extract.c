@@ -152,6 +152,8 @@ static void test_record_fields(void **state)
     for (size_t i = 13; i <= 20; i++) { /* entities .. warnings: empty arrays for now */
         json_t *a = json_object_get(rec, ARTICLE_KEYS[i]);
         assert_true(json_is_array(a));
+        if (strcmp(ARTICLE_KEYS[i], "money") == 0 || strcmp(ARTICLE_KEYS[i], "percentages") == 0)
+            continue; /* filled by the numbers stage: tests/unit/test_numbers.c checks them */
         assert_int_equal(json_array_size(a), 0);
     }
     assert_true(json_is_array(json_object_get(rec, "subheadings")));
