@@ -120,6 +120,21 @@ static json_t *span_obj(jb *b, const cp_index *ix, const char *kind, uint32_t st
     return o;
 }
 
+/* A date or time of the dates stage (DESIGN §4; docs/schema.json $defs/date). */
+static json_t *date_obj(jb *b, const ex_doc *doc, const cp_index *ix, const ex_date *d)
+{
+    json_t *o = json_object();
+    uint32_t s = d->start < doc->text_len ? d->start : doc->text_len;
+    uint32_t e = d->end < doc->text_len ? d->end : doc->text_len;
+    put(b, o, "text", json_stringn_nocheck(doc->text + s, e > s ? e - s : 0));
+    put(b, o, "start", json_integer(cp_of(ix, s)));
+    put(b, o, "end", json_integer(cp_of(ix, e)));
+    put(b, o, "value", json_string_nocheck(d->value));
+    put(b, o, "grain", json_string_nocheck(ex_grain_name((ex_grain)d->grain)));
+    put(b, o, "relative", json_boolean(d->relative));
+    return o;
+}
+
 /* A money amount or percentage of the numbers stage (DESIGN §4; docs/schema.json). */
 static json_t *quantity_obj(jb *b, const ex_doc *doc, const cp_index *ix, const ex_quantity *q,
                             bool money)
@@ -226,7 +241,10 @@ json_t *ex_doc_to_json(const ex_doc *doc)
         append(&b, pcts,
                quantity_obj(&b, doc, &ix, &EX_VEC_AT(doc->percentages, ex_quantity, i), false));
     put(&b, root, "percentages", pcts); /* numbers stage */
-    put(&b, root, "dates", json_array());       /* dates stage */
+    json_t *dates = json_array();
+    for (uint32_t i = 0; i < doc->dates.len && doc->text; i++)
+        append(&b, dates, date_obj(&b, doc, &ix, &EX_VEC_AT(doc->dates, ex_date, i)));
+    put(&b, root, "dates", dates); /* dates stage */
     put(&b, root, "keywords", json_array());    /* keywords stage: not built yet */
     put(&b, root, "summary", json_array());     /* summary stage: not built yet */
 

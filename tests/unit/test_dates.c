@@ -1,0 +1,249 @@
+/*
+ * test_dates.c — unit tests of the dates stage (extract/dates.c) and of its JSON output
+ * (extract/json.c "dates").
+ *
+ * Each case runs the whole library (ex_extract) on French or English sentences written for these
+ * tests, with ex_input.published set to a known reference date, and compares doc->dates (text,
+ * value, grain, relative) with what is expected: absolute dates, times, relative expressions,
+ * past and future bias, an explicit date beside a weekday, and the false positives that must stay
+ * out (phone numbers, "COVID-19", "Windows 11", "A320", "article 49.3", scores, bare years).
+ * Needs ENRICHD_DATA (exits 77 without it).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static ex_resources *g_past, *g_future;
+
+/* Runs text and renders every date as "text=value/grain[/rel]" joined by " | ". */
+static void dates_of(ex_resources *res, const char *text, const char *lang, const char *published,
+                     char *out, size_t outlen)
+{
+    ex_input in = {0};
+    in.text = text;
+    in.text_len = strlen(text);
+    in.lang_hint = lang;
+    in.published = published;
+    ex_doc *doc = NULL;
+    char err[256];
+    assert_int_equal(ex_extract(res, &in, &doc, err, sizeof err), EX_OK);
+    assert_non_null(doc);
+    size_t n = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < doc->dates.len; i++) {
+        const ex_date *d = &EX_VEC_AT(doc->dates, ex_date, i);
+        int w = snprintf(out + n, outlen - n, "%s%.*s=%s/%s%s", i ? " | " : "",
+                         (int)(d->end - d->start), doc->text + d->start, d->value,
+                         ex_grain_name((ex_grain)d->grain), d->relative ? "/rel" : "");
+        assert_true(w > 0 && (size_t)w < outlen - n);
+        n += (size_t)w;
+    }
+    ex_doc_free(doc);
+}
+
+static void check(ex_resources *res, const char *text, const char *lang, const char *published,
+                  const char *want)
+{
+    char got[2048];
+    dates_of(res, text, lang, published, got, sizeof got);
+    if (strcmp(got, want) != 0)
+        print_error("text: %s\n got: %s\nwant: %s\n", text, got, want);
+    assert_string_equal(got, want);
+}
+
+/* Reference: Wednesday 22 November 2023. */
+#define REF "2023-11-22"
+
+static void test_fr_absolute(void **state)
+{
+    (void)state;
+    check(g_past, "Le sommet s'est ouvert le 20 novembre 2023 à Genève.", "fr", REF,
+          "20 novembre 2023=2023-11-20/day");
+    check(g_past, "Le 1er mai, les syndicats ont défilé dans le calme.", "fr", REF,
+          "1er mai=2023-05-01/day/rel");
+    check(g_past, "Le décret du 20/11/2023 puis l'arrêté du 2023-11-20 sont parus.", "fr", REF,
+          "20/11/2023=2023-11-20/day | 2023-11-20=2023-11-20/day");
+    check(g_past, "Le chantier a commencé en 2015 et doit finir mi-2024.", "fr", REF,
+          "2015=2015/year | mi-2024=2024/year");
+    check(g_past, "Il dirige la société depuis 1997.", "fr", REF, "1997=1997/year");
+    check(g_past, "La dépêche est tombée à 10h32.", "fr", REF, "10h32=2023-11-22T10:32/minute/rel");
+    check(g_past, "La réunion de novembre 2022 avait échoué.", "fr", REF,
+          "novembre 2022=2022-11/month");
+    check(g_past, "Le scrutin aura lieu à 15 heures ; en mars, la crise a éclaté.", "fr", REF,
+          "15 heures=2023-11-22T15:00/minute/rel | mars=2023-03/month/rel");
+    check(g_past, "Le conseil se tiendra le 17/02 puis le 20/02/14 ; premier mars 2020.", "fr", REF,
+          "17/02=2023-02-17/day/rel | 20/02/14=2014-02-20/day | premier mars 2020=2020-03-01/day");
+    check(g_past, "Il a bu 1/2 litre pendant 15 heures près du canal du Midi, rempli au 3/4.", "fr",
+          REF, "");
+    check(g_past, "À Noël, la trêve ; à midi, le discours.", "fr", REF,
+          "Noël=2022-12-25/day/rel | midi=2023-11-22T12:00/minute/rel");
+    check(g_past, "Vendredi 24 novembre 2023 à 14h, le conseil se réunira.", "fr", REF,
+          "Vendredi 24 novembre 2023 à 14h=2023-11-24T14:00/minute");
+}
+
+static void test_en_absolute(void **state)
+{
+    (void)state;
+    check(g_past, "The summit opened on Nov. 20, 2023 in Geneva.", "en", REF,
+          "Nov. 20, 2023=2023-11-20/day");
+    check(g_past, "By November 20th, the talks had stalled.", "en", REF,
+          "November 20th=2023-11-20/day/rel");
+    check(g_past, "The deal, signed 11/20/2023, took effect at 10:32 a.m.", "en", REF,
+          "11/20/2023=2023-11-20/day | 10:32 a.m.=2023-11-22T10:32/minute/rel");
+    check(g_past, "Ministers met on 3/4/2023 in Brussels.", "en", REF, "3/4/2023=2023-04-03/day");
+    check(g_past, "The plant closed in 2015, and the town has shrunk since.", "en", REF,
+          "2015=2015/year");
+    check(g_past, "Trading halted at 3pm and resumed in March.", "en", REF,
+          "3pm=2023-11-22T15:00/minute/rel | March=2023-03/month/rel");
+    check(g_future, "The vote is due in March.", "en", REF, "March=2024-03/month/rel");
+    check(g_past, "The second round was weak; the first of March was not.", "en", REF,
+          "first of March=2023-03-01/day/rel");
+    check(g_past, "Shares fell at 3 p.m. on the news.", "en", REF,
+          "3 p.m.=2023-11-22T15:00/minute/rel");
+}
+
+static void test_fr_relative(void **state)
+{
+    (void)state;
+    check(g_past, "Hier, le ministre a parlé ; aujourd'hui il se tait, demain il partira.", "fr",
+          REF, "Hier=2023-11-21/day/rel | aujourd'hui=2023-11-22/day/rel | demain=2023-11-23/day/rel");
+    check(g_past, "Ce vendredi, le vote aura lieu.", "fr", REF, "Ce vendredi=2023-11-24/day/rel");
+    check(g_past, "Lundi dernier, le maire a démissionné.", "fr", REF,
+          "Lundi dernier=2023-11-20/day/rel");
+    check(g_past, "Le verdict est attendu vendredi prochain.", "fr", REF,
+          "vendredi prochain=2023-11-24/day/rel");
+    check(g_past, "La semaine dernière, le cours a chuté.", "fr", REF,
+          "La semaine dernière=2023-11-13/day/rel");
+    check(g_past, "Le navire a coulé il y a trois jours.", "fr", REF,
+          "il y a trois jours=2023-11-19/day/rel");
+    check(g_past, "Les chiffres de l'an dernier étaient meilleurs.", "fr", REF,
+          "l'an dernier=2022/year/rel");
+    check(g_past, "Demain à 9h30, la séance reprendra.", "fr", REF,
+          "Demain à 9h30=2023-11-23T09:30/minute/rel");
+}
+
+static void test_en_relative(void **state)
+{
+    (void)state;
+    check(g_past, "Yesterday the board met, and next week it will decide.", "en", REF,
+          "Yesterday=2023-11-21/day/rel | next week=2023-11-27/day/rel");
+    check(g_past, "Last Friday the committee voted against the plan.", "en", REF,
+          "Last Friday=2023-11-17/day/rel");
+    check(g_past, "The strike began three days ago.", "en", REF,
+          "three days ago=2023-11-19/day/rel");
+    check(g_past, "Talks resume on Monday, officials said.", "en", REF,
+          "on Monday=2023-11-20/day/rel");
+}
+
+static void test_bias(void **state)
+{
+    (void)state;
+    /* a bare weekday: the last one (today included) in the past, the next one in the future */
+    check(g_past, "Le préfet a signé vendredi.", "fr", REF, "vendredi=2023-11-17/day/rel");
+    check(g_future, "Le préfet signera vendredi.", "fr", REF, "vendredi=2023-11-24/day/rel");
+    check(g_past, "Le préfet a signé mercredi.", "fr", REF, "mercredi=2023-11-22/day/rel");
+    check(g_future, "The mayor will speak on Wednesday.", "en", REF,
+          "on Wednesday=2023-11-29/day/rel");
+    /* a day and month without year: on or before the reference, or on or after it */
+    check(g_past, "Le 3 décembre, la fête a eu lieu.", "fr", REF, "3 décembre=2022-12-03/day/rel");
+    check(g_future, "Le 3 décembre, la fête aura lieu.", "fr", REF,
+          "3 décembre=2023-12-03/day/rel");
+    /* explicit dates beside a weekday win */
+    check(g_past, "Ce lundi 20 novembre, les députés ont voté.", "fr", REF,
+          "Ce lundi 20 novembre=2023-11-20/day/rel");
+    check(g_future, "On Thursday, Nov. 30, 2023, the vote will take place.", "en", REF,
+          "On Thursday, Nov. 30, 2023=2023-11-30/day");
+    /* the reference falls back to the receive time */
+    ex_input in = {0};
+    in.text = "Hier, la bourse a flanché.";
+    in.text_len = strlen(in.text);
+    in.lang_hint = "fr";
+    in.received_ms = 1700611200000; /* 2023-11-22T00:00Z */
+    ex_doc *doc = NULL;
+    char err[256];
+    assert_int_equal(ex_extract(g_past, &in, &doc, err, sizeof err), EX_OK);
+    assert_int_equal(doc->dates.len, 1);
+    assert_string_equal(EX_VEC_AT(doc->dates, ex_date, 0).value, "2023-11-21");
+    ex_doc_free(doc);
+}
+
+static void test_false_positives(void **state)
+{
+    (void)state;
+    check(g_past, "Appelez le 01 23 45 67 89 ou le 06.12.34.56.78 pour tout renseignement.", "fr",
+          REF, "");
+    check(g_past, "La COVID-19 a frappé ; Windows 11 plante ; l'A320 vole.", "fr", REF, "");
+    check(g_past, "Le gouvernement a recouru à l'article 49.3 pour la 4e fois.", "fr", REF, "");
+    check(g_past, "Lyon l'a emporté 3-1 devant 2015 spectateurs.", "fr", REF, "");
+    check(g_past, "The firm employs 2015 people and lost 3-1 with a rating of 10.5.", "en",
+          REF, "");
+    check(g_past, "You may call 555-0134 today, she said.", "en", REF, "today=2023-11-22/day/rel");
+    check(g_past, "He may march on; the version 1.2.3 ships.", "en", REF, "");
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    const char *text = "Élu le 1er mai 2022, il a démissionné hier.";
+    ex_input in = {0};
+    in.text = text;
+    in.text_len = strlen(text);
+    in.lang_hint = "fr";
+    in.published = REF;
+    ex_doc *doc = NULL;
+    char err[256];
+    assert_int_equal(ex_extract(g_past, &in, &doc, err, sizeof err), EX_OK);
+    json_t *root = ex_doc_to_json(doc);
+    assert_non_null(root);
+    json_t *dates = json_object_get(root, "dates");
+    assert_int_equal(json_array_size(dates), 2);
+    json_t *d0 = json_array_get(dates, 0);
+    assert_string_equal(json_string_value(json_object_get(d0, "text")), "1er mai 2022");
+    /* "Élu le " is 7 code points (É is two bytes) */
+    assert_int_equal(json_integer_value(json_object_get(d0, "start")), 7);
+    assert_int_equal(json_integer_value(json_object_get(d0, "end")), 19);
+    assert_string_equal(json_string_value(json_object_get(d0, "value")), "2022-05-01");
+    assert_string_equal(json_string_value(json_object_get(d0, "grain")), "day");
+    assert_true(json_is_false(json_object_get(d0, "relative")));
+    json_t *d1 = json_array_get(dates, 1);
+    assert_string_equal(json_string_value(json_object_get(d1, "value")), "2023-11-21");
+    assert_true(json_is_true(json_object_get(d1, "relative")));
+    json_decref(root);
+    ex_doc_free(doc);
+}
+
+int main(void)
+{
+    const char *data = getenv("ENRICHD_DATA");
+    if (!data) {
+        printf("SKIP: ENRICHD_DATA absent\n");
+        return 77;
+    }
+    char err[256];
+    ex_options past = {.future_bias = 0}, future = {.future_bias = 1};
+    g_past = ex_resources_load(data, &past, err, sizeof err);
+    g_future = g_past ? ex_resources_load(data, &future, err, sizeof err) : NULL;
+    if (!g_past || !g_future) {
+        fprintf(stderr, "resources: %s\n", err);
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fr_absolute), cmocka_unit_test(test_en_absolute),
+        cmocka_unit_test(test_fr_relative), cmocka_unit_test(test_en_relative),
+        cmocka_unit_test(test_bias),        cmocka_unit_test(test_false_positives),
+        cmocka_unit_test(test_json),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    ex_resources_unref(g_past);
+    ex_resources_unref(g_future);
+    return rc;
+}
