@@ -12,15 +12,6 @@
 #include "log.h"
 #include "pipeline.h"
 
-static ed_errcode errcode_of_status(ex_status st)
-{
-    switch (st) {
-    case EX_EEMPTY: return ED_ERR_EMPTY;
-    case EX_EINVAL_UTF8: return ED_ERR_INVALID_UTF8;
-    default: return ED_ERR_INTERNAL;
-    }
-}
-
 /* Processes one job and frees it. Returns 0, or -1 when the publisher pipe is gone (ETERM). */
 static int process(ed_worker *w, ed_job *job)
 {
@@ -52,7 +43,7 @@ static int process(ed_worker *w, ed_job *job)
         ed_errcode code = ED_ERR_INTERNAL;
         const char *why = "cannot build the article record (out of memory)";
         if (st != EX_OK) {
-            code = errcode_of_status(st);
+            code = ed_errcode_of_status(st);
             why = err[0] ? err : ex_status_name(st);
         }
         if (code == ED_ERR_INTERNAL) {

@@ -526,3 +526,12 @@ void ed_record_release(ed_record *rec)
     rec->len = 0;
     rec->seq_at = 0;
 }
+
+ed_errcode ed_errcode_of_status(ex_status st)
+{
+    switch (st) {
+    case EX_EEMPTY: return ED_ERR_EMPTY;
+    case EX_EINVAL_UTF8: return ED_ERR_INVALID_UTF8;
+    default: return ED_ERR_INTERNAL;
+    }
+}

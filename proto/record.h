@@ -50,4 +50,8 @@ char *ed_record_with_seq(const ed_record *rec, uint64_t seq, size_t *outlen);
 
 void ed_record_release(ed_record *rec);
 
+/* The error code an ex_extract failure gets in its error record (empty → empty, invalid UTF-8 →
+ * invalid_utf8, anything else → internal). One mapping for the daemon and the CLI. */
+ed_errcode ed_errcode_of_status(ex_status st);
+
 #endif

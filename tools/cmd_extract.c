@@ -32,19 +32,6 @@ typedef struct extract_run {
     int failed;     /* some file could not be read, or output failed */
 } extract_run;
 
-/* The error code a failed ex_extract gives in the error record. */
-static ed_errcode errcode_of_status(ex_status st)
-{
-    switch (st) {
-    case EX_EINVAL_UTF8:
-        return ED_ERR_INVALID_UTF8;
-    case EX_EEMPTY:
-        return ED_ERR_EMPTY;
-    default:
-        return ED_ERR_INTERNAL;
-    }
-}
-
 /* Prints one finished record (with its seq) to stdout; returns 0 or -1. */
 static int print_record(extract_run *run, const ed_record *rec)
 {
@@ -113,7 +100,7 @@ static int process_frame(extract_run *run, const char *bytes, size_t len)
             ex_doc_free(doc);
             outcome = 0;
         } else {
-            built = ed_record_error(&rec, &env, errcode_of_status(st), err, bytes, len,
+            built = ed_record_error(&rec, &env, ed_errcode_of_status(st), err, bytes, len,
                                     o->instance, received);
             outcome = 1;
         }

@@ -598,6 +598,15 @@ static int teardown_resources(void **state)
     return 0;
 }
 
+static void test_errcode_of_status(void **state)
+{
+    (void)state;
+    assert_int_equal(ed_errcode_of_status(EX_EEMPTY), ED_ERR_EMPTY);
+    assert_int_equal(ed_errcode_of_status(EX_EINVAL_UTF8), ED_ERR_INVALID_UTF8);
+    assert_int_equal(ed_errcode_of_status(EX_ENOMEM), ED_ERR_INTERNAL);
+    assert_int_equal(ed_errcode_of_status(EX_EINTERNAL), ED_ERR_INTERNAL);
+}
+
 int main(void)
 {
     const char *data = getenv("ENRICHD_DATA");
@@ -614,6 +623,7 @@ int main(void)
         }
     }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errcode_of_status),
         cmocka_unit_test(test_format_time),
         cmocka_unit_test(test_error_record_every_code),
         cmocka_unit_test(test_error_record_from_parse),
