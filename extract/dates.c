@@ -64,6 +64,7 @@ typedef struct dentry {
 struct ex_dates_res {
     dentry *e;
     size_t n, cap;
+    ex_wordset *prefixes; /* every byte prefix of every key: lets lookup stop at once */
 };
 
 static void dates_res_destroy(struct ex_dates_res *d)
@@ -73,6 +74,7 @@ static void dates_res_destroy(struct ex_dates_res *d)
     for (size_t i = 0; i < d->n; i++)
         free(d->e[i].key);
     free(d->e);
+    ex_wordset_free(d->prefixes);
     free(d);
 }
 
@@ -154,6 +156,20 @@ ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, 
         return st;
     }
     qsort(d->e, d->n, sizeof *d->e, entry_cmp);
+    d->prefixes = ex_wordset_new();
+    for (size_t i = 0; d->prefixes && i < d->n; i++) {
+        size_t klen = strlen(d->e[i].key);
+        for (size_t k = 1; k <= klen; k++) {
+            if (ex_wordset_add(d->prefixes, d->e[i].key, k) < 0) {
+                dates_res_destroy(d);
+                return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
+            }
+        }
+    }
+    if (!d->prefixes) {
+        dates_res_destroy(d);
+        return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
+    }
     res->dates = d;
     return EX_OK;
 }
@@ -220,6 +236,10 @@ typedef struct scan {
     int ref_y, ref_m, ref_d;
     bool future;
     ex_status status; /* of the last emit made by a helper that returns bool */
+    /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
+     * (1 = no entry). Arena arrays of ntok elements; NULL when the arena could not give them. */
+    const dentry **memo_e;
+    uint8_t *memo_n;
 } scan;
 
 static const char *tok_text(const scan *s, uint32_t i, uint32_t *len)
@@ -229,7 +249,26 @@ static const char *tok_text(const scan *s, uint32_t i, uint32_t *len)
 }
 
 /* The longest table entry spelled by tokens i.. (up to MAX_PHRASE); sets *ntok. */
+static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok);
+
+/* lookup_uncached, memoised per token: the grammar asks about the same token many times. */
 static const dentry *lookup(const scan *s, uint32_t i, uint32_t *ntok)
+{
+    if (!s->memo_n)
+        return lookup_uncached(s, i, ntok);
+    if (s->memo_n[i] == 0) {
+        uint32_t n = 0;
+        const dentry *e = lookup_uncached(s, i, &n);
+        s->memo_e[i] = e;
+        s->memo_n[i] = (uint8_t)(e ? 1 + n : 1);
+    }
+    if (s->memo_n[i] == 1)
+        return NULL;
+    *ntok = s->memo_n[i] - 1u;
+    return s->memo_e[i];
+}
+
+static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok)
 {
     char buf[160], low[160];
     size_t blen = 0;
@@ -247,8 +286,8 @@ static const dentry *lookup(const scan *s, uint32_t i, uint32_t *ntok)
         memcpy(buf + blen, s->doc->text + t->start, len);
         blen += len;
         int ll = ex_utf8_lower(buf, blen, low, sizeof low);
-        if (ll < 0)
-            break;
+        if (ll < 0 || !ex_wordset_has(s->dr->prefixes, low, (size_t)ll))
+            break; /* no key starts with this: no longer phrase can match either */
         dentry key = {.key = low};
         const dentry *e = bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp);
         if (e && e->cap && !(s->tok[i].flags & EX_TF_CAP))
@@ -924,6 +963,10 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
               .tok = (const ex_token *)doc->tokens.items,
               .ntok = doc->tokens.len,
               .future = doc->res->opts.future_bias != 0};
+    if (s.ntok > 0) {
+        s.memo_e = ex_arena_calloc(doc->arena, s.ntok, sizeof *s.memo_e);
+        s.memo_n = s.memo_e ? ex_arena_calloc(doc->arena, s.ntok, sizeof *s.memo_n) : NULL;
+    }
     s.ref = reference_day(doc);
     civil_from_days(s.ref, &s.ref_y, &s.ref_m, &s.ref_d);
     uint32_t i = 0;
