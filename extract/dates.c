@@ -2,7 +2,8 @@
  * dates.c — the dates stage: finds absolute and relative dates and times in French and English
  * news copy and resolves them against the reference date; also ex_grain_name.
  *
- * May touch: doc->dates (writes); doc->tokens, doc->text, doc->published, doc->in.received_ms,
+ * May touch: doc->dates (writes); doc->tokens, doc->text, doc->published(_from), doc->in.published,
+ * doc->in.received_ms,
  * doc->res (reads); res->dates (its own word table, built by ex_dates_res_load from
  * data/{fr,en}/dates.txt, freed by ex_dates_res_free). Calls no other stage.
  *
@@ -11,24 +12,37 @@
  *
  * Decisions:
  * - Reference date: doc->published (its first 10 bytes), else the UTC date of in.received_ms,
- *   else today's UTC date.
+ *   else today's UTC date. Reference time (for "il y a deux heures", "in 30 minutes"): the
+ *   envelope's published time of day when it has one, else midnight.
  * - Past bias (default): a bare weekday ("vendredi", "on Friday") is the most recent one, today
  *   included; a day and month without a year ("le 1er mai") is the latest such date on or before
  *   the reference. Future bias (res->opts.future_bias): a bare weekday is the next one strictly
  *   after the reference, a day-month without year the first on or after it. "ce/this" + weekday
- *   is the nearest such day either side (today on that very weekday) under both biases;
+ *   is the nearest such day either side (today on that very weekday) under the past bias, the
+ *   next one (today included) under the future bias;
  *   "dernier/last" is strictly before, "prochain/next" strictly after.
  * - Weeks ("la semaine dernière", "next week") resolve to that week's Monday at grain day.
  * - A year alone is a date only after a cue ("en 2015", "depuis 1997", "in 2015", "mi-2024"),
  *   and only 1000..2199. Numeric dates: YYYY-MM-DD, D/M/YYYY (day first, except in English when
  *   the first part cannot be a day but the second can), D.M.YYYY, D/M/YY (1950..2049), and
  *   D/M without a year only after "le"/"on" ("le 17/02"; a bare "1/2" is a fraction).
- * - "à midi", "at noon", "à 15 heures" need the "à"/"at"/"vers" before them ("le canal du Midi",
+ * - "à midi", "at noon", "à 15 heures" need the "à"/"at"/"vers" ("ce"/"this" for midi/noon, or
+ *   the start of the text) before them ("le canal du Midi",
  *   "pendant 15 heures" are not times). Fixed-date holidays ("Noël", "Christmas") come from the
  *   data files; movable feasts (Easter, Thanksgiving) are not computed.
  * - A time (10h32, 10:32, 10 a.m.) right after a day-grain date ("demain à 10h") joins it; alone it
- *   takes the reference date and is relative.
+ *   takes the reference date and is relative; under the future bias, when the reference has a
+ *   time of day already past it, the next day. "à quinze heures trente", "at three p.m.", "8h du
+ *   soir", "3:15 in the afternoon": number words, minutes and parts of the day after the hour.
+ * - Hour and minute offsets ("il y a deux heures", "in 30 minutes") count from the reference
+ *   time, at grain minute; units below a day are negative numbers of minutes in the tables.
+ * - "le 16" alone is a date only when followed by punctuation, the end, "à"/"vers", "au", "et",
+ *   "ou" or "dans" ("le 20 heures", "le 3 sur 40" are not); it is the nearest day 16 on or
+ *   before the reference (past bias) or on or after it (future bias).
+ * - Weekday abbreviations need their period ("lun.", "Mon."); "mer." and "Sun." are left out
+ *   ("la mer.", the newspaper).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +248,8 @@ typedef struct scan {
     uint32_t ntok;
     long ref; /* reference day */
     int ref_y, ref_m, ref_d;
+    int ref_min; /* minutes since midnight of the reference time (0 when only a date is known) */
+    bool ref_has_time; /* the reference came with a time of day */
     bool future;
     ex_status status; /* of the last emit made by a helper that returns bool */
     /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
@@ -379,6 +395,38 @@ static int tok_count(const scan *s, uint32_t i, uint32_t *ntok)
     return w == INT16_MIN ? -1 : w;
 }
 
+/* A unit of time at token i: days (> 0) from the table, or minutes as a negative number
+ * ("heures", "hours" = -60, "minutes" = -1); INT16_MIN when none. */
+static int tok_unit(const scan *s, uint32_t i, uint32_t *ntok)
+{
+    int u = lookup_kind(s, i, K_UNIT, ntok);
+    if (u == INT16_MIN && lookup_kind(s, i, K_HOURWORD, ntok) != INT16_MIN)
+        u = -60;
+    return u;
+}
+
+/* What may follow "N heures": minutes ("quinze heures trente", "15 heures 30") and a part of
+ * the day ("du soir", "du matin"). Updates *hh, *mm; returns the number of tokens taken. */
+static uint32_t hour_tail(const scan *s, uint32_t j, int *hh, int *mm)
+{
+    uint32_t n = 0, wn = 0, an = 0;
+    int nd = 0;
+    long v = tok_int(s, j, &nd);
+    if (nd == 2 && v >= 0 && v <= 59) {
+        *mm = (int)v;
+        n = 1;
+    } else if ((v = lookup_kind(s, j, K_NUM, &wn)) != INT16_MIN && v >= 1 && v <= 59) {
+        *mm = (int)v;
+        n = wn;
+    }
+    int ampm = lookup_kind(s, j + n, K_AMPM, &an);
+    if (ampm != INT16_MIN && *hh >= 1 && *hh <= 12) {
+        *hh = *hh % 12 + ampm;
+        n += an;
+    }
+    return n;
+}
+
 /* A time at token i: "10h32", "10h", "10:32", each optionally followed by a.m./p.m.; "10 a.m.". */
 static bool tok_time(const scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
 {
@@ -431,6 +479,7 @@ static bool tok_time(const scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
             (lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1))
             return false;
         n += hn;
+        n += hour_tail(s, i + n, &hh, &mm);
     }
     if (hh > 23 || mm > 59)
         return false;
@@ -462,6 +511,18 @@ static ex_status emit(scan *s, uint32_t i0, uint32_t i1, ex_grain g, int y, int 
     return EX_OK;
 }
 
+/* A time of day with no date: the reference day, or under the future bias the next day when the
+ * reference time has already passed it. */
+static ex_status emit_clock(scan *s, uint32_t i0, uint32_t i1, int hh, int mi)
+{
+    long day = s->ref;
+    if (s->future && s->ref_has_time && hh * 60 + mi < s->ref_min)
+        day++;
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    return emit(s, i0, i1, EX_GRAIN_MINUTE, y, m, d, hh, mi, true);
+}
+
 /* Emits a day-grain date of tokens [i0, i1), joining a following time ("à 10h32"); returns the
  * index after the match in *next. */
 static ex_status emit_day(scan *s, uint32_t i0, uint32_t i1, long day, bool relative,
@@ -478,6 +539,18 @@ static ex_status emit_day(scan *s, uint32_t i0, uint32_t i1, long day, bool rela
     }
     *next = i1;
     return emit(s, i0, i1, EX_GRAIN_DAY, y, m, d, 0, 0, relative);
+}
+
+/* An offset of minutes from the reference time ("il y a deux heures", "in 30 minutes"): a
+ * minute-grain date over tokens [i0, i1). */
+static ex_status emit_minutes(scan *s, uint32_t i0, uint32_t i1, long minutes)
+{
+    long total = (long)s->ref_min + minutes;
+    long day = s->ref + (total >= 0 ? total / 1440 : -((-total + 1439) / 1440));
+    long rem = total - (day - s->ref) * 1440;
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    return emit(s, i0, i1, EX_GRAIN_MINUTE, y, m, d, (int)(rem / 60), (int)(rem % 60), true);
 }
 
 /* Day and month without a year: the occurrence the bias picks around the reference. */
@@ -606,7 +679,7 @@ static bool match_numeric(scan *s, uint32_t i, uint32_t *end, int *y, int *m, in
     if (p < lim && ((unsigned char)t[p] >= 0x80 || (t[p] | 0x20) >= 'a') && (t[p] | 0x20) <= 'z')
         return false;
     if (sep == '-') {
-        if (nd[0] != 4 || nd[1] != 2 || nd[2] != 2)
+        if (nd[0] != 4 || nd[1] > 2 || nd[2] > 2) /* "2023-11-20", also "2015-3-3" */
             return false;
         *y = (int)part[0], *m = (int)part[1], *d = (int)part[2];
     } else {
@@ -655,6 +728,8 @@ static long resolve_weekday(const scan *s, int wd, int mode)
         return s->ref - (back ? back : 7);
     if (mode == 1)
         return s->ref + (fwd ? fwd : 7);
+    if (mode == 2 && s->future) /* "ce vendredi" looking ahead: today or the next one */
+        return s->ref + fwd;
     if (mode == 2) /* "ce vendredi": the nearest one, either side; today when it is that day */
         return back <= fwd ? s->ref - back : s->ref + fwd;
     if (s->future)
@@ -671,6 +746,47 @@ static long add_months(const scan *s, int months, int *y, int *m)
     if (d > days_in_month(*y, *m))
         d = days_in_month(*y, *m);
     return days_from_civil(*y, *m, d);
+}
+
+/* "le 16": a day of month alone right after "le", followed by the end, punctuation, "à"/"vers"
+ * or "au"/"et"/"ou"/"dans" (so not "le 20 heures", "le 16e", "le 15 %", "le 3 sur 40"): the nearest such day before the reference (past
+ * bias, today included) or after it (future bias), in this month or the two either side.
+ * LONG_MIN when there is none. The "le" is token i - 1. */
+static long match_day_alone(const scan *s, uint32_t i)
+{
+    uint32_t pn = 0, un = 0, len;
+    int nd = 0;
+    long dd = tok_int(s, i, &nd);
+    if (i == 0 || nd > 2 || dd < 1 || dd > 31 || s->tok[i - 1].end == s->tok[i].start ||
+        lookup_kind(s, i - 1, K_DAYPREFIX, &pn) == INT16_MIN || pn != 1)
+        return LONG_MIN;
+    if (i + 1 < s->ntok) {
+        const ex_token *t = &s->tok[i + 1];
+        const char *p = tok_text(s, i + 1, &len);
+        bool punct = len == 1 && strchr(",.;:)!?", p[0]) != NULL;
+        /* after the day: punctuation, "à"/"vers" (a time), or a word that keeps it a date */
+        bool word_ok = t->kind == EX_TOK_WORD && t->start > s->tok[i].end &&
+                       ((len == 2 && (memcmp(p, "au", 2) == 0 || memcmp(p, "et", 2) == 0 ||
+                                      memcmp(p, "ou", 2) == 0)) ||
+                        (len == 4 && memcmp(p, "dans", 4) == 0) ||
+                        lookup_kind(s, i + 1, K_AT, &un) != INT16_MIN);
+        if (!punct && !word_ok)
+            return LONG_MIN;
+    }
+    int y = s->ref_y, m = s->ref_m;
+    int step = s->future ? 1 : -1;
+    if (s->future ? dd < s->ref_d : dd > s->ref_d) {
+        m += step;
+    }
+    for (int k = 0; k < 3; k++, m += step) {
+        if (m < 1)
+            m += 12, y--;
+        if (m > 12)
+            m -= 12, y++;
+        if (valid_ymd(y, m, (int)dd))
+            return days_from_civil(y, m, (int)dd);
+    }
+    return LONG_MIN;
 }
 
 /* "en mars", "in March": a month alone after a cue, its year picked by the bias (a month with
@@ -717,11 +833,14 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         int hh, mi;
         if (tok_time(s, i, &hh, &mi, &n)) {
             *next = i + n;
-            return emit(s, i, i + n, EX_GRAIN_MINUTE, s->ref_y, s->ref_m, s->ref_d, hh, mi, true);
+            return emit_clock(s, i, i + n, hh, mi);
         }
+        long day_alone = match_day_alone(s, i);
+        if (day_alone != LONG_MIN)
+            return emit_day(s, i - 1, i + 1, day_alone, true, next);
         int cnt = tok_count(s, i, &n);
         if (cnt > 0) { /* "three days ago" */
-            int unit = lookup_kind(s, i + n, K_UNIT, &n2);
+            int unit = tok_unit(s, i + n, &n2);
             uint32_t an = 0;
             if (unit != INT16_MIN && lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN)
                 goto ago_postfix;
@@ -754,7 +873,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     if (!e) {
         int cnt = tok_count(s, i, &n);
         if (cnt > 0) {
-            int unit = lookup_kind(s, i + n, K_UNIT, &n2);
+            int unit = tok_unit(s, i + n, &n2);
             uint32_t an = 0;
             if (unit != INT16_MIN && lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN)
                 goto ago_postfix;
@@ -788,12 +907,18 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             return emit_day(s, i, i + n, day, true, next);
         break;
     }
-    case K_CLOCKWORD: { /* "à midi", "at midnight": val = hour; only after "à"/"at"/"vers" */
+    case K_CLOCKWORD: {
+        /* "à midi", "at midnight", "ce midi", "midi et quart": val = hour; only after
+         * "à"/"at"/"vers"/"ce", or first in the text ("le canal du Midi" is not a time) */
         uint32_t pn = 0;
-        if (i == 0 || lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1)
+        if (i > 0 && (lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1) &&
+            (lookup_kind(s, i - 1, K_THIS, &pn) == INT16_MIN || pn != 1))
             break;
-        *next = i + n;
-        return emit(s, i, i + n, EX_GRAIN_MINUTE, s->ref_y, s->ref_m, s->ref_d, e->val, 0, true);
+        int hh = e->val, mi = 0;
+        uint32_t stop = i + n;
+        stop += hour_tail(s, stop, &hh, &mi);
+        *next = stop;
+        return emit_clock(s, i, stop, hh, mi);
     }
     case K_DAYWORD: /* "premier mars 2020" */
         if (match_day_month(s, i, &end, &y, &m, &d, &has_year)) {
@@ -870,11 +995,13 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_IN: {
         uint32_t j = i + n, cn = 0, un = 0;
         int cnt = tok_count(s, j, &cn);
-        int unit = cnt > 0 ? lookup_kind(s, j + cn, K_UNIT, &un) : INT16_MIN;
+        int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
         if (unit != INT16_MIN) {
             int sign = e->kind == K_AGOPRE ? -1 : 1;
             uint32_t stop = j + cn + un;
             *next = stop;
+            if (unit < 0)
+                return emit_minutes(s, i, stop, (long)sign * cnt * -unit);
             if (unit >= 365)
                 return emit(s, i, stop, EX_GRAIN_YEAR, s->ref_y + sign * cnt, 0, 0, 0, 0, true);
             if (unit >= 30) {
@@ -908,7 +1035,19 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     }
     case K_NUM: {
         int cnt = e->val;
-        int unit = lookup_kind(s, i + n, K_UNIT, &n2);
+        uint32_t hn = 0, pn = 0;
+        if (cnt >= 0 && cnt <= 23 && i > 0 &&
+            (lookup_kind(s, i + n, K_HOURWORD, &hn) != INT16_MIN ||
+             (cnt >= 1 && cnt <= 12 && lookup_kind(s, i + n, K_AMPM, &pn) != INT16_MIN)) &&
+            lookup_kind(s, i - 1, K_AT, &pn) != INT16_MIN && pn == 1) {
+            /* "à quinze heures", "at three p.m." */
+            int hh = cnt, mi = 0;
+            uint32_t stop = i + n + hn;
+            stop += hour_tail(s, stop, &hh, &mi);
+            *next = stop;
+            return emit_clock(s, i, stop, hh, mi);
+        }
+        int unit = tok_unit(s, i + n, &n2);
         uint32_t an = 0;
         if (unit != INT16_MIN && lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN) {
             (void)cnt;
@@ -925,10 +1064,12 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
 ago_postfix: {
     uint32_t cn = 0, un = 0, an = 0;
     int cnt = tok_count(s, i, &cn);
-    int unit = lookup_kind(s, i + cn, K_UNIT, &un);
+    int unit = tok_unit(s, i + cn, &un);
     lookup_kind(s, i + cn + un, K_AGO, &an);
     uint32_t stop = i + cn + un + an;
     *next = stop;
+    if (unit < 0)
+        return emit_minutes(s, i, stop, -(long)cnt * -unit);
     if (unit >= 365)
         return emit(s, i, stop, EX_GRAIN_YEAR, s->ref_y - cnt, 0, 0, 0, 0, true);
     if (unit >= 30) {
@@ -954,6 +1095,24 @@ static long reference_day(const ex_doc *doc)
     return (long)(time(NULL) / 86400);
 }
 
+/* Minutes since midnight of the envelope's published date-time ("2023-11-20T14:05...", local
+ * time as written) when doc->published came from it; else -1. */
+static int reference_minute(const ex_doc *doc)
+{
+    const char *p = doc->in.published;
+    if (!p || !doc->published || !doc->published_from ||
+        strcmp(doc->published_from, "envelope") != 0 || strncmp(p, doc->published, 10) != 0 ||
+        strlen(p) < 16 || p[10] != 'T' || p[13] != ':')
+        return -1;
+    int h = 0, m = 0;
+    for (int k = 11; k <= 15; k++)
+        if (k != 13 && (p[k] < '0' || p[k] > '9'))
+            return -1;
+    h = (p[11] - '0') * 10 + (p[12] - '0');
+    m = (p[14] - '0') * 10 + (p[15] - '0');
+    return h < 24 && m < 60 ? h * 60 + m : -1;
+}
+
 ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
 {
     if (!doc->res || !doc->res->dates || !doc->text)
@@ -969,6 +1128,10 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
     }
     s.ref = reference_day(doc);
     civil_from_days(s.ref, &s.ref_y, &s.ref_m, &s.ref_d);
+    s.ref_min = reference_minute(doc);
+    s.ref_has_time = s.ref_min >= 0;
+    if (s.ref_min < 0)
+        s.ref_min = 0;
     uint32_t i = 0;
     while (i < s.ntok) {
         uint32_t next = i + 1;

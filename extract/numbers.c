@@ -16,6 +16,9 @@
  * Decimal separator: "1,500,000" (repeated → thousands), "1,5" (group not of three → decimal);
  * one separator before exactly three digits is read by language ("1,500" is 1.5 in French,
  * 1500 in English). A range's "amount" is its lower end; min and max carry both ends.
+ * Codes glued to digits are read ("USD1,23", "GBP3.01", "42MYR", "RM42"), and cents after an
+ * amount with its currency when a cents word follows ("20 dollars 43 cents", "1 euro et 23
+ * centimes", "$2 and 50c"); without the cents word the next number is left alone.
  */
 #include <ctype.h>
 #include <math.h>
@@ -50,6 +53,7 @@ struct ex_numbers_res {
     nmap symbols;       /* currency signs and codes → ISO */
     nmap suffixes;      /* "bn" → mult, "er" → ord */
     bool word_first[256]; /* first bytes of number words (lower case): a cheap pre-filter */
+    uint32_t word_shape[256]; /* per first byte: bit min(len, 31) set if a word has that length */
 };
 
 static uint64_t hash_bytes(const char *s, size_t n)
@@ -68,6 +72,35 @@ static const nmap_entry *nmap_get(const nmap *m, const char *s, size_t n)
     while (m->slots[i].key) {
         if (m->slots[i].keylen == n && memcmp(m->slots[i].key, s, n) == 0)
             return &m->slots[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static inline unsigned char ascii_lower(unsigned char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
+}
+
+/* nmap_get on the ASCII-lower-cased bytes of s, without copying them: for one token with no
+ * white space and no typographic apostrophe (what norm_key would leave as is but for case). */
+static const nmap_entry *nmap_get_folded(const nmap *m, const char *s, size_t n)
+{
+    if (!m->cap)
+        return NULL;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ascii_lower((unsigned char)s[i])) * 1099511628211ull;
+    size_t i = h & (m->cap - 1);
+    while (m->slots[i].key) {
+        const nmap_entry *en = &m->slots[i];
+        if (en->keylen == n) {
+            size_t j = 0;
+            while (j < n && (unsigned char)en->key[j] == ascii_lower((unsigned char)s[j]))
+                j++;
+            if (j == n)
+                return en;
+        }
         i = (i + 1) & (m->cap - 1);
     }
     return NULL;
@@ -272,7 +305,11 @@ ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err
     for (int l = 0; l < 2; l++)
         for (size_t k = 0; k < r->words[l].cap; k++)
             if (r->words[l].slots[k].key)
-                r->word_first[(unsigned char)r->words[l].slots[k].key[0]] = true;
+            {
+                const nmap_entry *en = &r->words[l].slots[k];
+                r->word_first[(unsigned char)en->key[0]] = true;
+                r->word_shape[(unsigned char)en->key[0]] |= 1u << (en->keylen < 31 ? en->keylen : 31);
+            }
     res->numbers = r;
     return EX_OK;
 }
@@ -298,6 +335,7 @@ typedef struct qty {
     double value;
     double mult;     /* multiplier read from a suffix or word (1 when none) */
     bool ordinal;
+    const char *cur; /* ISO code glued to the digits ("USD1,23", "42MYR"), else NULL */
 } qty;
 
 static const char *tok_text(const nctx *c, uint32_t i) { return c->doc->text + c->tok[i].start; }
@@ -410,8 +448,17 @@ static bool parse_digits(const nctx *c, const char *s, size_t n, qty *q)
     q->ordinal = false;
     if (i < n) {
         const nmap_entry *suf = lookup_one(c, &c->r->suffixes, s + i, n - i);
-        if (!suf)
-            return false;
+        if (!suf) {
+            /* a code glued after the digits: "42MYR", "10MNT", "42RM" (two or three capitals) */
+            const nmap_entry *code = NULL;
+            if ((n - i == 2 || n - i == 3) && isupper((unsigned char)s[i]) &&
+                isupper((unsigned char)s[i + 1]) && (n - i == 2 || isupper((unsigned char)s[i + 2])))
+                code = lookup_one(c, &c->r->symbols, s + i, n - i);
+            if (!code)
+                return false;
+            q->cur = code->code;
+            return true;
+        }
         if (suf->kind == NW_ORD) {
             if (dec >= 0 || ngroups > 1)
                 return false;
@@ -426,10 +473,15 @@ static bool parse_digits(const nctx *c, const char *s, size_t n, qty *q)
 
 static const nmap_entry *number_word(const nctx *c, const char *s, size_t n)
 {
+    /* cheap reject before any lower-casing or hashing: no number word has this first byte and
+     * length (number words hold no typographic apostrophe, so the raw length is the key's) */
+    if (!n || !(c->r->word_shape[(unsigned char)tolower((unsigned char)s[0])] &
+                (1u << (n < 31 ? n : 31))))
+        return NULL;
     for (int k = 0; k < 2; k++) {
         if (c->langs[k] < 0)
             continue;
-        const nmap_entry *en = lookup_one(c, &c->r->words[c->langs[k]], s, n);
+        const nmap_entry *en = nmap_get_folded(&c->r->words[c->langs[k]], s, n);
         if (en)
             return en;
     }
@@ -509,6 +561,30 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
     if (i >= c->ntok)
         return false;
     q->a = i;
+    q->cur = NULL;
+    if (c->tok[i].kind == EX_TOK_WORD && tok_len(c, i) >= 3) {
+        /* an ISO code glued before the digits: "USD1,23", "EUR29,99", "GBP3.01" */
+        const char *s = tok_text(c, i);
+        uint32_t cl = isupper((unsigned char)s[2]) ? 3 : 2; /* "USD1,23", "RM42" */
+        if (cl < tok_len(c, i) && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
+            isdigit((unsigned char)s[cl])) {
+            const nmap_entry *code = lookup_one(c, &c->r->symbols, s, cl);
+            /* the tokenizer cuts "USD1,23" as "USD1" "," "23": take the adjacent decimals */
+            uint32_t e = c->tok[i].end, b = i + 1;
+            if (i + 2 < c->ntok && c->tok[i + 1].start == e && tok_len(c, i + 1) == 1 &&
+                (s[e - c->tok[i].start] == ',' || s[e - c->tok[i].start] == '.') &&
+                c->tok[i + 2].kind == EX_TOK_NUMBER && c->tok[i + 2].start == e + 1) {
+                e = c->tok[i + 2].end;
+                b = i + 3;
+            }
+            if (!code || !parse_digits(c, s + cl, e - c->tok[i].start - cl, q) || q->ordinal ||
+                q->cur)
+                return false;
+            q->cur = code->code;
+            q->b = b;
+            return true;
+        }
+    }
     if (c->tok[i].kind == EX_TOK_NUMBER) {
         if (!parse_digits(c, tok_text(c, i), tok_len(c, i), q))
             return false;
@@ -557,6 +633,16 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
 static bool is_word(const nctx *c, uint32_t i, const char *w)
 {
     if (i >= c->ntok)
+        return false;
+    size_t wl = strlen(w), tl = tok_len(c, i);
+    if (tl == wl) { /* same length: an ASCII case-folded compare, no copy */
+        const char *s = tok_text(c, i);
+        for (size_t j = 0; j < wl; j++)
+            if (ascii_lower((unsigned char)s[j]) != (unsigned char)w[j])
+                return false;
+        return true;
+    }
+    if (tl != wl + 2) /* only a typographic apostrophe (3 bytes for 1) changes the length */
         return false;
     char key[32];
     size_t n = tok_len(c, i) < 24 ? norm_key(tok_text(c, i), tok_len(c, i), key, sizeof key) : 0;
@@ -650,6 +736,59 @@ static int cue_before(const nctx *c, uint32_t a, uint32_t lo, uint32_t *from)
     return 0;
 }
 
+/* Words for the hundredth of a unit; a small closed set, French and English. */
+static bool is_cents_word(const nctx *c, uint32_t i)
+{
+    static const char *const words[] = {"cents", "cent", "centimes", "centime", "pence",
+                                        "penny", "pennies", "p", "c", "sen", "sens", "kopiykas",
+                                        "kopecks", "kopeks"};
+    if (i >= c->ntok || c->tok[i].kind != EX_TOK_WORD || tok_len(c, i) > 8)
+        return false;
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (is_word(c, i, words[k]))
+            return true;
+    return false;
+}
+
+/* The cents after an amount and its currency: ["and"|"et"] 1–2 digits or a number word below
+ * 100, then a cents word ("43 cents", "23 centimes", "43c", "forty-two cents"). Sets *to and
+ * *cents (0–99) on success; the cents word is required, so "20 dollars 43 personnes" is left. */
+static bool cents_after(const nctx *c, uint32_t j, uint32_t hi, uint32_t *to, double *cents)
+{
+    if (j < hi && (is_word(c, j, "and") || is_word(c, j, "et")))
+        j++;
+    if (j >= hi)
+        return false;
+    if (c->tok[j].kind == EX_TOK_NUMBER) {
+        const char *s = tok_text(c, j);
+        uint32_t n = tok_len(c, j), d = 0;
+        while (d < n && isdigit((unsigned char)s[d]))
+            d++;
+        if (d == 0 || d > 2)
+            return false;
+        double v = s[0] - '0';
+        if (d == 2)
+            v = v * 10 + (s[1] - '0');
+        if (d + 1 == n && (s[d] == 'c' || s[d] == 'p')) { /* "43c", "50p" */
+            *to = j + 1;
+            *cents = v;
+            return true;
+        }
+        if (d != n || !is_cents_word(c, j + 1) || j + 1 >= hi)
+            return false;
+        *to = j + 2;
+        *cents = v;
+        return true;
+    }
+    qty q;
+    if (!parse_qty(c, j, &q) || q.ordinal || q.value >= 100 || q.value != floor(q.value) ||
+        q.b >= hi || !is_cents_word(c, q.b))
+        return false;
+    *to = q.b + 1;
+    *cents = q.value;
+    return true;
+}
+
 typedef struct found {
     uint32_t from, to; /* token range of the whole mention */
     double value, min, max;
@@ -672,13 +811,16 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
         uint32_t k = i + 1;
         if (k < hi && (c->tok[k].kind == EX_TOK_SYMBOL) && c->tok[i].end == c->tok[k].start)
             k++; /* "US" "$" */
-        if (k >= hi)
+        if (k >= hi && c->tok[i].kind == EX_TOK_SYMBOL)
             return false;
         uint32_t f0;
         cur = currency_before(c, k, i, &f0);
-        if (!cur || f0 != i)
+        if (cur && f0 == i)
+            a = k;
+        else if (c->tok[i].kind == EX_TOK_SYMBOL)
             return false;
-        a = k;
+        else
+            cur = NULL; /* a capitalised word: may still hold a glued code ("USD1,23") */
     }
     qty q;
     if (!parse_qty(c, a, &q) || q.b > hi)
@@ -696,6 +838,8 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
     f->mult = q.mult;
     f->ordinal = q.ordinal;
     uint32_t to = q.b;
+    if (!cur && q.cur)
+        cur = q.cur;
     if (!q.ordinal) {
         if (!cur)
             cur = currency_after(c, q.b, hi, &to);
@@ -706,6 +850,11 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
         }
         if (!cur)
             f->pct = percent_after(c, q.b, hi, &to);
+        else if (q.mult == 1 && f->value == floor(f->value)) {
+            double cents; /* "20 dollars 43 cents", "1 USD et 23 centimes", "$20 and 43c" */
+            if (cents_after(c, to, hi, &to, &cents))
+                f->value += f->value < 0 ? -cents / 100 : cents / 100;
+        }
     }
     /* cue before */
     uint32_t cf = from;
@@ -810,6 +959,22 @@ ex_status ex_stage_numbers(ex_doc *doc, char *err, size_t errlen)
         while (block_hi < c.ntok && c.tok[block_hi].start < bend)
             block_hi++; /* moves forward only: linear over the document */
         hi = block_hi;
+        /* cheap skip: a lower-case word can only start a mention as a number word, so one whose
+         * first part (before any hyphen) has no number word's first byte and length is left
+         * before any lower-casing or hashing (the same test number_word makes first) */
+        if (c.tok[i].kind == EX_TOK_WORD) {
+            const char *w = doc->text + c.tok[i].start;
+            unsigned char b0 = (unsigned char)w[0];
+            if (b0 >= 'a' && b0 <= 'z') {
+                uint32_t n = c.tok[i].end - c.tok[i].start, seg = 0;
+                while (seg < n && w[seg] != '-')
+                    seg++;
+                if (!(c.r->word_shape[b0] & (1u << (seg < 31 ? seg : 31)))) {
+                    i++;
+                    continue;
+                }
+            }
+        }
         found f;
         if (!read_mention(&c, i, lo, hi, &f)) {
             i++;

@@ -176,6 +176,74 @@ static void test_bias(void **state)
     ex_doc_free(doc);
 }
 
+/* Round 2: hour/minute offsets from the envelope's time, number-word hours, "le 16" alone,
+ * weekday abbreviations. Reference: Wednesday 22 November 2023 at 14:05. */
+#define REF_TIME "2023-11-22T14:05:00+01:00"
+
+static void test_round2(void **state)
+{
+    (void)state;
+    check(g_past, "Le suspect a été interpellé il y a deux heures près de la gare.", "fr", REF_TIME,
+          "il y a deux heures=2023-11-22T12:05/minute/rel");
+    check(g_past, "Il y a 20 minutes, le président a pris la parole.", "fr", REF_TIME,
+          "Il y a 20 minutes=2023-11-22T13:45/minute/rel");
+    check(g_past, "The fire broke out two hours ago in the old town.", "en", REF_TIME,
+          "two hours ago=2023-11-22T12:05/minute/rel");
+    check(g_past, "Polls close in 3 hours, officials said.", "en", REF_TIME,
+          "in 3 hours=2023-11-22T17:05/minute/rel");
+    check(g_past, "The vote was held 15 hours ago.", "en", REF_TIME,
+          "15 hours ago=2023-11-21T23:05/minute/rel");
+    /* without a time in the envelope, offsets count from midnight */
+    check(g_past, "Le vote a eu lieu il y a deux heures.", "fr", REF,
+          "il y a deux heures=2023-11-21T22:00/minute/rel");
+    check(g_past, "Le conseil se réunira à quinze heures en mairie.", "fr", REF,
+          "quinze heures=2023-11-22T15:00/minute/rel");
+    check(g_past, "Les deux élus ont parlé pendant quinze heures.", "fr", REF, "");
+    check(g_past, "Le conseil reprendra à quinze heures trente.", "fr", REF,
+          "quinze heures trente=2023-11-22T15:30/minute/rel");
+    check(g_past, "Le train est reparti à 15 heures 45 et trois heures et quart plus tard...", "fr",
+          REF, "15 heures 45=2023-11-22T15:45/minute/rel");
+    check(g_past, "L'incendie s'est déclaré vers 8h du soir.", "fr", REF,
+          "8h du soir=2023-11-22T20:00/minute/rel");
+    check(g_past, "Ils ont été arrêtés à trois heures du matin.", "fr", REF,
+          "trois heures du matin=2023-11-22T03:00/minute/rel");
+    check(g_past, "The verdict came at three p.m. on the dot.", "en", REF,
+          "three p.m.=2023-11-22T15:00/minute/rel");
+    check(g_past, "The verdict came at 3:15 in the afternoon.", "en", REF,
+          "3:15 in the afternoon=2023-11-22T15:15/minute/rel");
+    /* a time already past the reference time is tomorrow's under the future bias only */
+    check(g_future, "La séance reprendra à 10h.", "fr", REF_TIME, "10h=2023-11-23T10:00/minute/rel");
+    check(g_future, "La séance reprendra à 16h.", "fr", REF_TIME, "16h=2023-11-22T16:00/minute/rel");
+    check(g_past, "La séance a repris à 10h.", "fr", REF_TIME, "10h=2023-11-22T10:00/minute/rel");
+    check(g_past, "Le ministre déjeunera ce midi et repartira à midi et quart.", "fr", REF,
+          "midi=2023-11-22T12:00/minute/rel | midi et quart=2023-11-22T12:15/minute/rel");
+    check(g_past, "Ils ont longé le canal du midi jusqu'à Toulouse.", "fr", REF, "");
+    check(g_past, "Le registre daté du 2015-3-3 a été retrouvé.", "fr", REF,
+          "2015-3-3=2015-03-03/day");
+    check(g_past, "Sales fell in the previous week and rose in the current year.", "en", REF,
+          "previous week=2023-11-13/day/rel | current year=2023/year/rel");
+    /* "ce lundi": the nearest either side (past bias), today or the next one (future bias) */
+    check(g_past, "Le texte a été présenté ce lundi en conseil.", "fr", REF,
+          "ce lundi=2023-11-20/day/rel");
+    check(g_future, "Le texte sera présenté ce lundi en conseil.", "fr", REF,
+          "ce lundi=2023-11-27/day/rel");
+    check(g_future, "The bill goes to the floor this Wednesday.", "en", REF,
+          "this Wednesday=2023-11-22/day/rel");
+    /* "le 16": the nearest such day on or before the reference (past), after it (future) */
+    check(g_past, "Le texte a été voté le 16, puis promulgué.", "fr", REF, "le 16=2023-11-16/day/rel");
+    check(g_past, "Le maire a démissionné le 30 au soir.", "fr", REF, "le 30=2023-10-30/day/rel");
+    check(g_future, "La grève commencera le 16 à 18h.", "fr", REF,
+          "le 16 à 18h=2023-12-16T18:00/minute/rel");
+    check(g_past, "Il a terminé le 20 heures par un sourire.", "fr", REF, "");
+    check(g_past, "Elle habite le 16e arrondissement depuis dix ans.", "fr", REF, "");
+    check(g_past, "Il est arrivé le 3 sur 40 partants.", "fr", REF, "");
+    /* weekday abbreviations */
+    check(g_past, "Séance du lun. reportée.", "fr", REF, "lun.=2023-11-20/day/rel");
+    check(g_past, "The hearing, set for Mon., was delayed.", "en", REF, "Mon.=2023-11-20/day/rel");
+    check(g_past, "Il nageait dans la mer. Puis il est rentré.", "fr", REF, "");
+    check(g_past, "He told The Sun. It printed the story.", "en", REF, "");
+}
+
 static void test_false_positives(void **state)
 {
     (void)state;
@@ -240,7 +308,7 @@ int main(void)
         cmocka_unit_test(test_fr_absolute), cmocka_unit_test(test_en_absolute),
         cmocka_unit_test(test_fr_relative), cmocka_unit_test(test_en_relative),
         cmocka_unit_test(test_bias),        cmocka_unit_test(test_false_positives),
-        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json), cmocka_unit_test(test_round2),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ex_resources_unref(g_past);

@@ -25,7 +25,7 @@
 
 #include "internal.h"
 
-#define PASS_FLOOR 0.65 /* measured 67.3% on base-locale rows (2026-11-27), minus a margin */
+#define PASS_FLOOR 0.76 /* measured 77.3% on base-locale rows (2026-11-27, round 2), minus a margin */
 
 static ex_resources *g_res;
 static const char *g_shared;

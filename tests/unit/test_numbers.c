@@ -259,6 +259,42 @@ static void test_false_positives(void **state)
     ex_doc_free(doc);
 }
 
+/* Codes glued to the digits, before or after: "USD1,23", "GBP3.01", "42MYR", "RM42". */
+static void test_glued_codes(void **state)
+{
+    (void)state;
+    expect_money("Le ticket d'entrée est passé à EUR29,99 en janvier.", "fr", 29.99, "EUR",
+                 "EUR29,99");
+    expect_money("La taxe atteint USD1,23 par baril depuis lundi.", "fr", 1.23, "USD", "USD1,23");
+    expect_money("Shares closed at GBP3.01 on Friday.", "en", 3.01, "GBP", "GBP3.01");
+    expect_money("The fare rose to 42MYR last week.", "en", 42, "MYR", "42MYR");
+    expect_money("Tickets now sell for RM42 in Kuala Lumpur.", "en", 42, "MYR", "RM42");
+    expect_money("The index was quoted at CNY3", "en", 3, "CNY", "CNY3");
+    /* a capitalised word with digits that is no currency code stays out */
+    ex_doc *doc = run("The A320 and the BX12 landed at 9.", "en");
+    assert_int_equal(doc->money.len, 0);
+    ex_doc_free(doc);
+}
+
+/* Cents after an amount and its currency; the cents word is required. */
+static void test_cents(void **state)
+{
+    (void)state;
+    expect_money("Le litre de gazole coûtait 1 euro et 23 centimes à Lyon.", "fr", 1.23, "EUR",
+                 "1 euro et 23 centimes");
+    expect_money("A gallon cost 20 dollars 43 cents in Ohio.", "en", 20.43, "USD",
+                 "20 dollars 43 cents");
+    expect_money("The coffee was $2 and 50c at the airport.", "en", 2.5, "USD", "$2 and 50c");
+    expect_money("The stamp price was then 3 GBP 1 pence.", "en", 3.01, "GBP", "3 GBP 1 pence");
+    expect_money("He paid twenty dollars and forty-two cents for it.", "en", 20.42, "USD",
+                 "twenty dollars and forty-two cents");
+    /* no cents word: the next number is not cents */
+    ex_doc *doc = run("Ils ont versé 20 euros 43 personnes ont signé.", "fr");
+    assert_int_equal(doc->money.len, 1);
+    assert_true(fabs(q_at(&doc->money, 0)->value - 20) < 1e-9);
+    ex_doc_free(doc);
+}
+
 static void test_json_output(void **state)
 {
     (void)state;
@@ -297,7 +333,8 @@ int main(void)
         cmocka_unit_test(test_ordinals),              cmocka_unit_test(test_currencies),
         cmocka_unit_test(test_cues_and_ranges),       cmocka_unit_test(test_implicit_currency),
         cmocka_unit_test(test_percentages),           cmocka_unit_test(test_false_positives),
-        cmocka_unit_test(test_json_output),
+        cmocka_unit_test(test_json_output),           cmocka_unit_test(test_glued_codes),
+        cmocka_unit_test(test_cents),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ex_resources_unref(g_res);
