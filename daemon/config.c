@@ -400,7 +400,7 @@ static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config
         return -1;
 
     const config_setting_t *s;
-    const char *str;
+    const char *str = NULL;
     long long v;
 
     if ((s = config_setting_get_member(root, "instance")) != NULL) {
