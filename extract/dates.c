@@ -565,6 +565,26 @@ static long resolve_day_month(const scan *s, int m, int d, bool *ok)
     return days_from_civil(y, m, d);
 }
 
+/* Emits day d of month m found at tokens [i, end): of year y when the text gave one, else
+ * resolved against the reference date with the bias. Returns true when it emitted (*st set). */
+static bool emit_day_month(scan *s, uint32_t i, uint32_t end, int y, int m, int d,
+                           bool has_year, uint32_t *next, ex_status *st)
+{
+    long day;
+    if (has_year) {
+        if (!valid_ymd(y, m, d))
+            return false;
+        day = days_from_civil(y, m, d);
+    } else {
+        bool ok;
+        day = resolve_day_month(s, m, d, &ok);
+        if (!ok)
+            return false;
+    }
+    *st = emit_day(s, i, end, day, !has_year, next);
+    return true;
+}
+
 /* "20 novembre 2023", "1er mai", "20th November": day at i. */
 static bool match_day_month(scan *s, uint32_t i, uint32_t *end, int *y, int *m, int *d,
                             bool *has_year)
@@ -814,6 +834,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
 {
     int y, m, d;
     bool has_year, ok;
+    ex_status st = EX_OK;
     uint32_t end = 0, n = 0, n2 = 0;
     *matched = true;
 
@@ -821,15 +842,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         bool rel = false;
         if (match_numeric(s, i, &end, &y, &m, &d, &rel))
             return emit_day(s, i, end, days_from_civil(y, m, d), rel, next);
-        if (match_day_month(s, i, &end, &y, &m, &d, &has_year)) {
-            if (has_year && valid_ymd(y, m, d))
-                return emit_day(s, i, end, days_from_civil(y, m, d), false, next);
-            if (!has_year) {
-                long day = resolve_day_month(s, m, d, &ok);
-                if (ok)
-                    return emit_day(s, i, end, day, true, next);
-            }
-        }
+        if (match_day_month(s, i, &end, &y, &m, &d, &has_year) &&
+            emit_day_month(s, i, end, y, m, d, has_year, next, &st))
+            return st;
         int hh, mi;
         if (tok_time(s, i, &hh, &mi, &n)) {
             *next = i + n;
@@ -889,13 +904,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 *next = end;
                 return emit(s, i, end, EX_GRAIN_MONTH, y, m, 0, 0, 0, false);
             }
-            if (has_year && valid_ymd(y, m, d))
-                return emit_day(s, i, end, days_from_civil(y, m, d), false, next);
-            if (!has_year) {
-                long day = resolve_day_month(s, m, d, &ok);
-                if (ok)
-                    return emit_day(s, i, end, day, true, next);
-            }
+            if (emit_day_month(s, i, end, y, m, d, has_year, next, &st))
+                return st;
         }
         break;
     case K_FIXED: { /* "Noël", "Christmas Day" [year]: val = month * 100 + day */
@@ -921,15 +931,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         return emit_clock(s, i, stop, hh, mi);
     }
     case K_DAYWORD: /* "premier mars 2020" */
-        if (match_day_month(s, i, &end, &y, &m, &d, &has_year)) {
-            if (has_year && valid_ymd(y, m, d))
-                return emit_day(s, i, end, days_from_civil(y, m, d), false, next);
-            if (!has_year) {
-                long day = resolve_day_month(s, m, d, &ok);
-                if (ok)
-                    return emit_day(s, i, end, day, true, next);
-            }
-        }
+        if (match_day_month(s, i, &end, &y, &m, &d, &has_year) &&
+            emit_day_month(s, i, end, y, m, d, has_year, next, &st))
+            return st;
         break;
     case K_DAY:
         return emit_day(s, i, i + n, s->ref + e->val, true, next);
