@@ -6,6 +6,7 @@
 #ifndef ENRICHD_TEST_STAGE_DOC_H
 #define ENRICHD_TEST_STAGE_DOC_H
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* A document over text[0..n) with one body block per blank-line separated paragraph, its
@@ -40,6 +41,23 @@ static ex_doc *stage_doc_new(const ex_resources *res, const char *text, size_t n
     if (sentences)
         assert_int_equal(ex_stage_sentences(d, err, sizeof err), EX_OK);
     return d;
+}
+
+/* Loads the tokens stage's data from $ENRICHD_DATA into res. Returns 0, 77 (skip: no data dir)
+ * or 1 (the data did not load), ready to be main's exit status when not 0. */
+static int stage_res_load(ex_resources *res)
+{
+    const char *data = getenv("ENRICHD_DATA");
+    if (!data) {
+        printf("SKIP: ENRICHD_DATA absent\n");
+        return 77;
+    }
+    char err[EX_ERRLEN] = "";
+    if (ex_tokens_res_load(res, data, err, sizeof err) != EX_OK) {
+        fprintf(stderr, "cannot load token data from %s: %s\n", data, err);
+        return 1;
+    }
+    return 0;
 }
 
 static void stage_doc_free(ex_doc *d)

@@ -548,16 +548,9 @@ static void test_res_errors(void **state)
 
 int main(void)
 {
-    const char *data = getenv("ENRICHD_DATA");
-    if (!data) {
-        printf("SKIP: ENRICHD_DATA absent\n");
-        return 77;
-    }
-    char err[EX_ERRLEN] = "";
-    if (ex_tokens_res_load(&g_res, data, err, sizeof err) != EX_OK) {
-        fprintf(stderr, "cannot load token data from %s: %s\n", data, err);
-        return 1;
-    }
+    int loaded = stage_res_load(&g_res);
+    if (loaded != 0)
+        return loaded;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elisions_fr),      cmocka_unit_test(test_apostrophes_en),
         cmocka_unit_test(test_hyphens),          cmocka_unit_test(test_numbers_groups),
