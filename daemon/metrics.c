@@ -50,6 +50,7 @@ int ed_metrics_parse_bind(const char *bind, struct sockaddr_storage *addr, sockl
     if (port > 65535)
         return bind_error(err, errlen, bind, "the port must be a number 0..65535");
 
+    const char *whole = bind;
     char host[64];
     size_t hlen = (size_t)(colon - bind);
     int v6 = 0;
@@ -61,7 +62,7 @@ int ed_metrics_parse_bind(const char *bind, struct sockaddr_storage *addr, sockl
         hlen -= 2;
     }
     if (hlen >= sizeof host)
-        return bind_error(err, errlen, bind, "the host is too long");
+        return bind_error(err, errlen, whole, "the host is too long");
     memcpy(host, bind, hlen);
     host[hlen] = '\0';
 
@@ -71,14 +72,14 @@ int ed_metrics_parse_bind(const char *bind, struct sockaddr_storage *addr, sockl
     if (v6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-            return bind_error(err, errlen, host, "not a numeric IPv6 address");
+            return bind_error(err, errlen, whole, "not a numeric IPv6 address");
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)port);
         len = sizeof *a;
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-            return bind_error(err, errlen, host,
+            return bind_error(err, errlen, whole,
                               "not a numeric IPv4 address (IPv6: [addr]:port; names are not "
                               "resolved)");
         a->sin_family = AF_INET;
