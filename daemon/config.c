@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "metrics.h"
+
 #ifndef ENRICHD_DATADIR
 #define ENRICHD_DATADIR "/usr/local/share/enrichd"
 #endif
@@ -26,6 +28,9 @@
 #define DEFAULT_DRAIN_MS 10000
 #define DEFAULT_MAX_BYTES 1048576
 #define DEFAULT_MAX_FRAME_BYTES (64LL * 1024 * 1024)
+#define DEFAULT_METRICS_BIND "127.0.0.1:9110"
+#define DEFAULT_METRICS_MAX_CONNECTIONS 16
+#define DEFAULT_METRICS_IDLE_TIMEOUT_S 10
 
 /* The parse in progress: where messages point and how relative paths resolve. */
 typedef struct load_ctx {
@@ -111,7 +116,11 @@ int ed_config_defaults(ed_config *cfg, char *err, size_t errlen)
     cfg->log_level = ED_LOG_INFO;
     cfg->max_bytes = DEFAULT_MAX_BYTES;
     cfg->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
+    cfg->metrics_bind = strdup(DEFAULT_METRICS_BIND);
+    cfg->metrics_max_connections = DEFAULT_METRICS_MAX_CONNECTIONS;
+    cfg->metrics_idle_timeout_s = DEFAULT_METRICS_IDLE_TIMEOUT_S;
     if (cfg->instance == NULL || cfg->data_dir == NULL || cfg->state_dir == NULL ||
+        cfg->metrics_bind == NULL ||
         sock_set_single_bind(&cfg->feed, DEFAULT_FEED_BIND, DEFAULT_FEED_HWM) < 0 ||
         sock_set_single_bind(&cfg->output, DEFAULT_OUTPUT_BIND, DEFAULT_OUTPUT_HWM) < 0) {
         if (errlen > 0)
@@ -143,6 +152,7 @@ void ed_config_free(ed_config *cfg)
     free(cfg->instance);
     free(cfg->data_dir);
     free(cfg->state_dir);
+    free(cfg->metrics_bind);
     sock_config_free(&cfg->feed);
     sock_config_free(&cfg->output);
     memset(cfg, 0, sizeof *cfg);
@@ -389,14 +399,50 @@ static int check_state_dir(const load_ctx *lc, const config_setting_t *at, const
     return 0;
 }
 
+/* metrics = { bind = "127.0.0.1:9110"; max_connections = 16; idle_timeout_s = 10; } */
+static int read_metrics_group(const load_ctx *lc, const config_setting_t *root, ed_config *cfg)
+{
+    const config_setting_t *g = config_setting_get_member(root, "metrics");
+    if (g == NULL)
+        return 0;
+    static const char *const keys[] = {"bind", "max_connections", "idle_timeout_s", NULL};
+    if (require_group(lc, g) < 0 ||
+        check_known_keys(lc, g, keys, "bind, max_connections, idle_timeout_s") < 0)
+        return -1;
+    const config_setting_t *s;
+    const char *str = NULL;
+    long long v;
+    if ((s = config_setting_get_member(g, "bind")) != NULL) {
+        char why[ED_CONFIG_ERRLEN];
+        if (get_string(lc, s, &str) < 0)
+            return -1;
+        if (ed_metrics_parse_bind(str, NULL, NULL, why, sizeof why) < 0)
+            return set_error(lc, s, "%s", why);
+        free(cfg->metrics_bind);
+        if ((cfg->metrics_bind = strdup(str)) == NULL)
+            return set_oom(lc);
+    }
+    if ((s = config_setting_get_member(g, "max_connections")) != NULL) {
+        if (get_int(lc, s, 1, ED_CONFIG_METRICS_CONN_MAX, &v) < 0)
+            return -1;
+        cfg->metrics_max_connections = (int)v;
+    }
+    if ((s = config_setting_get_member(g, "idle_timeout_s")) != NULL) {
+        if (get_int(lc, s, 1, ED_CONFIG_METRICS_TIMEOUT_MAX, &v) < 0)
+            return -1;
+        cfg->metrics_idle_timeout_s = (int)v;
+    }
+    return 0;
+}
+
 static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config *cfg)
 {
     static const char *const known[] = {"instance", "data_dir", "state_dir", "workers",
                                         "drain_timeout_ms", "log", "input", "feed", "output",
-                                        NULL};
+                                        "metrics", NULL};
     if (check_known_keys(lc, root, known,
                          "instance, data_dir, state_dir, workers, drain_timeout_ms, log, input, "
-                         "feed, output") < 0)
+                         "feed, output, metrics") < 0)
         return -1;
 
     const config_setting_t *s;
@@ -482,6 +528,8 @@ static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config
     }
     if (read_socket_group(lc, root, "feed", &cfg->feed) < 0 ||
         read_socket_group(lc, root, "output", &cfg->output) < 0)
+        return -1;
+    if (read_metrics_group(lc, root, cfg) < 0)
         return -1;
     return 0;
 }
@@ -728,6 +776,10 @@ unsigned ed_config_diff(const ed_config *old_cfg, const ed_config *new_cfg)
         changed |= ED_SET_STATE_DIR;
     if (old_cfg->max_frame_bytes != new_cfg->max_frame_bytes)
         changed |= ED_SET_MAX_FRAME;
+    if (!str_eq(old_cfg->metrics_bind, new_cfg->metrics_bind) ||
+        old_cfg->metrics_max_connections != new_cfg->metrics_max_connections ||
+        old_cfg->metrics_idle_timeout_s != new_cfg->metrics_idle_timeout_s)
+        changed |= ED_SET_METRICS;
     return changed;
 }
 
@@ -744,6 +796,7 @@ const char *ed_config_setting_name(unsigned setting_bit)
     case ED_SET_OUTPUT: return "output";
     case ED_SET_STATE_DIR: return "state_dir";
     case ED_SET_MAX_FRAME: return "input.max_frame_bytes";
+    case ED_SET_METRICS: return "metrics";
     default: return "?";
     }
 }

@@ -24,6 +24,8 @@
 #define ED_CONFIG_ENDPOINT_LEN_MAX 255
 #define ED_CONFIG_INSTANCE_LEN_MAX 64
 #define ED_CONFIG_FILE_MAX (1024 * 1024)                /* bytes of one configuration file */
+#define ED_CONFIG_METRICS_CONN_MAX 1024
+#define ED_CONFIG_METRICS_TIMEOUT_MAX 3600              /* seconds */
 
 /* One socket's endpoints (feed or output). */
 typedef struct ed_sock_config {
@@ -46,6 +48,10 @@ typedef struct ed_config {
     long long max_frame_bytes; /* input.max_frame_bytes: ZMQ_MAXMSGSIZE guard; 0 = none */
     ed_sock_config feed;    /* PULL */
     ed_sock_config output;  /* PUB */
+    /* metrics: HTTP /metrics and /healthz (docs/operations.md) */
+    char *metrics_bind;            /* "HOST:PORT"; "" = off */
+    int metrics_max_connections;   /* simultaneous HTTP connections */
+    int metrics_idle_timeout_s;    /* an idle HTTP connection is closed after this */
 } ed_config;
 
 /* Fills cfg with the built-in defaults (what an empty file gives). Returns 0, or -1 on
@@ -78,15 +84,16 @@ typedef enum ed_config_setting {
     ED_SET_FEED = 1u << 6,             /* restart */
     ED_SET_OUTPUT = 1u << 7,           /* restart */
     ED_SET_STATE_DIR = 1u << 8,        /* restart */
-    ED_SET_MAX_FRAME = 1u << 9         /* restart */
+    ED_SET_MAX_FRAME = 1u << 9,        /* restart */
+    ED_SET_METRICS = 1u << 10          /* restart */
 } ed_config_setting;
 
 #define ED_SET_LIVE_MASK \
     (ED_SET_LOG_LEVEL | ED_SET_MAX_BYTES | ED_SET_DRAIN_TIMEOUT | ED_SET_DATA_DIR)
 #define ED_SET_RESTART_MASK \
     (ED_SET_INSTANCE | ED_SET_WORKERS | ED_SET_FEED | ED_SET_OUTPUT | ED_SET_STATE_DIR | \
-     ED_SET_MAX_FRAME)
-#define ED_SET_COUNT 10
+     ED_SET_MAX_FRAME | ED_SET_METRICS)
+#define ED_SET_COUNT 11
 
 /* Bit set of the settings that differ between old and new. */
 unsigned ed_config_diff(const ed_config *old_cfg, const ed_config *new_cfg);

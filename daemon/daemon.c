@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "pipeline.h"
 
 struct ed_daemon {
@@ -31,6 +32,7 @@ struct ed_daemon {
     char **feed_eps, **output_eps; /* actual bound endpoints */
     size_t nfeed_eps, noutput_eps;
     int stopped;
+    ed_metrics *metrics;   /* HTTP /metrics, /healthz; NULL when off */
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -195,6 +197,8 @@ static void join_threads(ed_daemon *d)
 /* Tears down a start that failed after the context exists; threads_started may be > 0. */
 static void abort_start(ed_daemon *d)
 {
+    ed_metrics_stop(d->metrics);
+    d->metrics = NULL;
     if (d->zctx != NULL) {
         if (d->nthreads > 0) {
             zmq_ctx_shutdown(d->zctx);
@@ -295,6 +299,13 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
         return fail(err, errlen, "out of memory");
     }
     d->receiver.nworkers = (size_t)d->nworkers;
+    if (ed_stats_init(&d->sh.stats, (size_t)d->nworkers, ex_stage_count()) < 0) {
+        d->stopped = 1;
+        ed_daemon_free(d);
+        return fail(err, errlen, "out of memory");
+    }
+    d->sh.stats.threads_expected = d->nworkers + 2;
+    d->sh.stats.start_ms = ed_now_ms();
 
     char lerr[EX_ERRLEN] = "";
     ex_resources *res = ex_resources_load(cfg->data_dir, NULL, lerr, sizeof lerr);
@@ -318,6 +329,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
     pthread_condattr_destroy(&ca);
     if (!init_ok) {
         ex_resources_unref(res);
+        ed_stats_release(&sh->stats);
         free(d->instance);
         free(d->workers);
         free(d->threads);
@@ -337,7 +349,8 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
         return fail(err, errlen, "cannot create the ZeroMQ context: %s", zmq_strerror(errno));
     }
     zmq_ctx_set(d->zctx, ZMQ_MAX_SOCKETS, 4 * d->nworkers + 64);
-    if (create_sockets(d, cfg, err, errlen) < 0) {
+    if (create_sockets(d, cfg, err, errlen) < 0 ||
+        ed_metrics_start(cfg, &d->sh, &d->metrics, err, errlen) < 0) {
         abort_start(d);
         return -1;
     }
@@ -372,6 +385,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
         }
         d->nthreads++;
     }
+    atomic_store(&sh->stats.life, ED_LIFE_RUNNING);
     *out = d;
     return 0;
 }
@@ -380,9 +394,12 @@ int ed_daemon_reload(ed_daemon *d, const ed_config *new_cfg, char *err, size_t e
 {
     char lerr[EX_ERRLEN] = "";
     ex_resources *res = ex_resources_load(new_cfg->data_dir, NULL, lerr, sizeof lerr);
-    if (res == NULL)
+    if (res == NULL) {
+        atomic_fetch_add(&d->sh.stats.reload_failures, 1);
         return fail(err, errlen, "cannot load resources from %s: %s", new_cfg->data_dir, lerr);
+    }
     ed_res_slot_swap(&d->sh.resources, res);
+    atomic_fetch_add(&d->sh.stats.reloads, 1);
     atomic_store(&d->sh.max_bytes, (size_t)new_cfg->max_bytes);
     return 0;
 }
@@ -392,12 +409,16 @@ int ed_daemon_stop(ed_daemon *d, int timeout_ms, void (*tick)(void *), void *tic
     if (d->stopped)
         return 0;
     d->stopped = 1;
+    /* /healthz answers 503 "draining" from now; the HTTP server closes once the pipeline has */
+    atomic_store(&d->sh.stats.life, ED_LIFE_DRAINING);
     /* half the drain for taking what the feed socket already holds, the rest to finish it */
     char cmd[32];
     int n = snprintf(cmd, sizeof cmd, "STOP %d", timeout_ms / 2);
     if (zmq_send(d->ctl, cmd, (size_t)n, 0) < 0)
         ed_log_kv(ED_LOG_ERROR, "cannot signal the receiver", "error", zmq_strerror(errno));
     int alive = wait_threads(d, timeout_ms, tick, tick_arg);
+    ed_metrics_stop(d->metrics);
+    d->metrics = NULL;
     if (alive == 0) {
         join_threads(d);
         ed_close_socket(d->ctl, 0);
@@ -438,6 +459,8 @@ void ed_daemon_free(ed_daemon *d)
         pthread_cond_destroy(&d->sh.exit_cv);
         pthread_mutex_destroy(&d->sh.exit_mu);
     }
+    ed_metrics_stop(d->metrics);
+    ed_stats_release(&d->sh.stats);
     free_endpoint_list(d->feed_eps, d->nfeed_eps);
     free_endpoint_list(d->output_eps, d->noutput_eps);
     free(d->receiver.to_workers);
@@ -466,5 +489,7 @@ const char *ed_daemon_endpoint(const ed_daemon *d, const char *socket_name, size
         return i < d->nfeed_eps ? d->feed_eps[i] : NULL;
     if (strcmp(socket_name, "output") == 0)
         return i < d->noutput_eps ? d->output_eps[i] : NULL;
+    if (strcmp(socket_name, "metrics") == 0)
+        return i == 0 ? ed_metrics_endpoint(d->metrics) : NULL;
     return NULL;
 }

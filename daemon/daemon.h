@@ -45,7 +45,7 @@ int ed_daemon_workers(const ed_daemon *d);
 /* Generation string of the current resources (for logs); copied into out. */
 void ed_daemon_generation(ed_daemon *d, char *out, size_t outlen);
 /* The actual address of the i-th bound endpoint of "feed" or "output" (port * resolved), or
- * NULL. Owned by d. */
+ * of "metrics" (i = 0: "http://HOST:PORT", NULL when off), or NULL. Owned by d. */
 const char *ed_daemon_endpoint(const ed_daemon *d, const char *socket_name, size_t i);
 
 #endif

@@ -104,5 +104,6 @@ int ed_pipe_send_error(ed_shared *sh, void *to_publisher, const ed_envelope *env
     ed_record_release(&rec);
     if (rc < 0)
         return errno == ETERM ? -1 : 0;
+    ed_stats_add(&sh->stats.publish_queued, 1);
     return 0;
 }

@@ -28,6 +28,7 @@
 #include "envelope.h"
 #include "record.h"
 #include "res_slot.h"
+#include "stats.h"
 
 #define ED_INPROC_WORK "inproc://enrichd.work.%d"
 #define ED_INPROC_PUBLISH "inproc://enrichd.publish"
@@ -46,6 +47,7 @@ typedef struct ed_shared {
     pthread_mutex_t exit_mu;        /* guards alive; exit_cv signalled when a thread ends */
     pthread_cond_t exit_cv;         /* CLOCK_MONOTONIC */
     int alive;                      /* threads started and not yet returned */
+    ed_stats stats;                 /* histograms, queue gauges, life state (metrics) */
 } ed_shared;
 
 /* One article on its way from the receiver to a worker. The envelope points into frame. */

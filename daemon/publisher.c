@@ -3,7 +3,7 @@
  * error) the next seq (in memory, from 1), splices it into the body and publishes two frames
  * [topic][record]. Returns after one END from each sender (every worker and the receiver), so
  * everything received has been published when it exits.
- * May touch: from_pipeline, out (its sockets); counters.
+ * May touch: from_pipeline, out (its sockets); counters; the publisher queue gauge (stats.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -112,6 +112,8 @@ void *ed_publisher_thread(void *arg)
                 if (!more)
                     break;
             }
+            if (n == 3)
+                ed_stats_add(&p->sh->stats.publish_queued, -1);
             if (!fatal && n == 3 && publish(p, &parts[0], &parts[1], &parts[2]) < 0)
                 fatal = 1;
         }

@@ -7,7 +7,8 @@
  * them; what they queued stays readable), takes what is already queued in the feed socket for at
  * most <ms> (connect endpoints stay connected: disconnecting would drop their queue), then closes
  * the feed and sends END down every pipe.
- * May touch: feed, ctl, to_workers[], to_publisher (its sockets); counters; max_bytes (read).
+ * May touch: feed, ctl, to_workers[], to_publisher (its sockets); counters; queue gauges
+ * (stats.h); max_bytes (read).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,6 +39,7 @@ static int dispatch(ed_receiver *r, ed_job *job)
             size_t w = (r->next_worker + k) % n;
             if (zmq_send(r->to_workers[w], &job, sizeof job, ZMQ_DONTWAIT) == (int)sizeof job) {
                 r->next_worker = (w + 1) % n;
+                ed_stats_add(ed_stats_worker_queue(&r->sh->stats, w), 1);
                 return 0;
             }
             if (errno != EAGAIN && errno != EINTR) {

@@ -3,7 +3,8 @@
  * library on each (one resources reference per article, so a SIGHUP swap never disturbs work in
  * flight), builds the record body and pushes it to the publisher. An extraction failure becomes
  * an error record with the matching code; no message is lost. END: forward END and return.
- * May touch: from_receiver, to_publisher (its sockets); the resources slot; counters.
+ * May touch: from_receiver, to_publisher (its sockets); the resources slot; counters; its own
+ * histograms and queue gauge (stats.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,14 +30,19 @@ static int process(ed_worker *w, ed_job *job)
     ex_resources *res = ed_res_slot_acquire(&sh->resources);
     ex_doc *doc = NULL;
     char err[EX_ERRLEN] = "";
+    int64_t t0 = ed_stats_now_us();
     ex_status st = ex_extract(res, &in, &doc, err, sizeof err);
+    ed_stats_extracted(&sh->stats, (size_t)w->index, st == EX_OK ? doc : NULL,
+                       (uint64_t)(ed_stats_now_us() - t0));
 
     int rc = 0;
     ed_record rec;
     memset(&rec, 0, sizeof rec);
     if (st == EX_OK &&
         ed_record_article(&rec, &job->env, doc, sh->instance, job->received_ms) == 0) {
-        if (ed_pipe_send_record(w->to_publisher, &rec) < 0 && errno == ETERM)
+        if (ed_pipe_send_record(w->to_publisher, &rec) == 0)
+            ed_stats_add(&sh->stats.publish_queued, 1);
+        else if (errno == ETERM)
             rc = -1;
         ed_record_release(&rec);
     } else {
@@ -62,6 +68,7 @@ static int process(ed_worker *w, ed_job *job)
     ed_envelope_release(&job->env);
     zmq_msg_close(&job->frame);
     free(job);
+    ed_stats_add(ed_stats_worker_queue(&sh->stats, (size_t)w->index), -1);
     return rc;
 }
 

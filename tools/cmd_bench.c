@@ -553,7 +553,8 @@ static int write_config(const char *path, const char *data_dir, unsigned workers
             "log = { level = \"info\"; };\n"
             "input = { max_bytes = 1048576; };\n"
             "feed = { bind = [\"tcp://127.0.0.1:*\"]; connect = []; hwm = 1000; };\n"
-            "output = { bind = [\"tcp://127.0.0.1:*\"]; connect = []; hwm = 1000000; };\n",
+            "output = { bind = [\"tcp://127.0.0.1:*\"]; connect = []; hwm = 1000000; };\n"
+            "metrics = { bind = \"127.0.0.1:0\"; };\n",
             workers);
     return fclose(fp) == 0 ? 0 : -1;
 }

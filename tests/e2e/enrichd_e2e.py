@@ -145,7 +145,8 @@ def conf_string(value):
 def make_config(tmpdir, **over):
     """Text of a daemon configuration on ephemeral loopback ports; keyword arguments override
     instance, workers, drain_timeout_ms, level, max_bytes, max_frame_bytes, feed_hwm, output_hwm, data_dir,
-    state_dir, or add raw text with extra."""
+    state_dir, metrics (the metrics group's body; default: any free loopback port), or add raw
+    text with extra."""
     opts = {
         "instance": "e2e",
         "data_dir": DATA,
@@ -157,6 +158,7 @@ def make_config(tmpdir, **over):
         "max_frame_bytes": 64 * 1024 * 1024,
         "feed_hwm": 100000,
         "output_hwm": 100000,
+        "metrics": 'bind = "127.0.0.1:0";',
         "extra": "",
     }
     opts.update(over)
@@ -171,12 +173,13 @@ def make_config(tmpdir, **over):
         "input = { max_bytes = %d; max_frame_bytes = %d; };\n"
         'feed = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; };\n'
         'output = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; };\n'
+        "metrics = { %s };\n"
         "%s"
     ) % (
         conf_string(opts["instance"]), conf_string(opts["data_dir"]),
         conf_string(opts["state_dir"]), opts["workers"], opts["drain_timeout_ms"],
         conf_string(opts["level"]), opts["max_bytes"], opts["max_frame_bytes"], opts["feed_hwm"], opts["output_hwm"],
-        opts["extra"],
+        opts["metrics"], opts["extra"],
     )
 
 
@@ -199,6 +202,7 @@ class Daemon:
         self.proc = None
         self.feed = None
         self.output = None
+        self.metrics = None
         self.probe_count = 0
         self._start(start_timeout * SLOW, env)
 
@@ -232,10 +236,12 @@ class Daemon:
         check("feed" in endpoints and "output" in endpoints,
               "no 'listening' lines for feed and output before 'ready': %s" % endpoints)
         for name, ep in endpoints.items():
-            check(isinstance(ep, str) and ep.startswith("tcp://127.0.0.1:")
-                  and not ep.endswith(":*"),
+            scheme = "http" if name == "metrics" else "tcp"
+            check(isinstance(ep, str) and ep.startswith(scheme + "://127.0.0.1:")
+                  and not ep.endswith((":*", ":0")),
                   "listening line for %s has no actual endpoint: %r" % (name, ep))
         self.feed, self.output = endpoints["feed"], endpoints["output"]
+        self.metrics = endpoints.get("metrics")  # "http://127.0.0.1:PORT", None when off
 
     def _read_stderr(self):
         for raw in iter(self.proc.stderr.readline, b""):

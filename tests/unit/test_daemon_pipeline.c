@@ -47,7 +47,8 @@ static void load_config(ed_config *cfg, long long max_bytes)
              "log = { level = \"warn\"; };\n"
              "input = { max_bytes = %lld; };\n"
              "feed = { bind = [\"tcp://127.0.0.1:*\"]; hwm = 100000; };\n"
-             "output = { bind = [\"tcp://127.0.0.1:*\"]; hwm = 1000000; };\n",
+             "output = { bind = [\"tcp://127.0.0.1:*\"]; hwm = 1000000; };\n"
+             "metrics = { bind = \"127.0.0.1:0\"; };\n",
              data_dir, max_bytes);
     char err[ED_CONFIG_ERRLEN];
     if (ed_config_load_string(text, "unit.conf", cfg, err, sizeof err) != 0)
