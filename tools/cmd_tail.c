@@ -141,6 +141,8 @@ typedef struct follow {
     int buffer_overflow;    /* a live record was not buffered (the replay brings it back) */
     other_instance others[TAIL_MAX_OTHERS];
     int nothers;
+    int answer_first;       /* no record of the current replay answer seen yet */
+    uint64_t jump_from, jump_to; /* a hole before the answer's first record */
     uint64_t printed;
     int out_error;          /* errno of a failed write to stdout, or 0 */
 } follow;
@@ -192,7 +194,9 @@ static void report_gap(uint64_t from, uint64_t to, const char *instance, const c
                 (unsigned long long)from, (unsigned long long)to, instance, why);
 }
 
-/* replay_fn: prints a replayed record after covered. */
+/* replay_fn: prints a replayed record after covered. Without a topic filter every seq is
+ * expected, so a jump is a gap; the jump before an answer's first record is judged at its end
+ * marker (history deleted by retention, or a hole). */
 static int on_replayed(void *arg, const replay_rec *r)
 {
     follow *f = arg;
@@ -204,38 +208,84 @@ static int on_replayed(void *arg, const replay_rec *r)
     }
     if (seq <= f->covered)
         return 0; /* printed already */
+    if (f->o->ntopics == 0 && seq > f->covered + 1) {
+        if (f->answer_first) {
+            f->jump_from = f->covered + 1;
+            f->jump_to = seq - 1;
+        } else {
+            report_gap(f->covered + 1, seq - 1, inst, "not in the journal");
+        }
+    }
+    f->answer_first = 0;
     f->covered = seq; /* the answer holds every wanted record up to here */
-    return follow_print(f, r->topic, r->topic_len, r->json, r->json_len);
+    follow_print(f, r->topic, r->topic_len, r->json, r->json_len);
+    /* Once --count is reached the rest of the answer is read unprinted, so that its end
+     * marker still reports what the journal lacks; only a failed stdout stops at once. */
+    return f->out_error ? -1 : 0;
 }
 
-/* Replays from covered to the journal's end. Returns REPLAY_* (REPLAY_ABORT: done). */
-static int follow_replay(follow *f, const char *what)
+static void report_history(uint64_t first, uint64_t since)
+{
+    fprintf(stderr, "enrich tail: history starts at %llu: records %llu..%llu were deleted by "
+                    "retention\n",
+            (unsigned long long)first, (unsigned long long)since + 1,
+            (unsigned long long)first - 1);
+}
+
+/* One replay request from covered, of at most limit records. Returns REPLAY_* and fills end. */
+static int follow_page(follow *f, uint64_t limit, replay_end *end, const char *what)
 {
     char err[300];
-    replay_end end;
-    uint64_t since = f->covered, history_from = 0;
-    int rc = replay_all(&f->rc, since, on_replayed, f, &end, &history_from, err, sizeof err);
-    if (rc == REPLAY_FAIL)
-        fprintf(stderr, "enrich tail: replay (%s): %s\n", what, err);
+    uint64_t since = f->covered;
+    f->rc.page = limit;
+    int rc = REPLAY_FAIL;
+    /* A lost answer (a restarting daemon, a dropped message) is asked for again, twice. */
+    for (int attempt = 0; attempt < 3 && rc == REPLAY_FAIL; attempt++) {
+        since = f->covered; /* what a failed attempt printed stays printed */
+        f->answer_first = 1;
+        f->jump_from = f->jump_to = 0;
+        rc = replay_page(&f->rc, since, on_replayed, f, end, err, sizeof err);
+        if (rc == REPLAY_FAIL)
+            fprintf(stderr, "enrich tail: replay (%s): %s\n", what, err);
+    }
     if (rc != REPLAY_OK)
         return rc;
     if (f->instance[0] == '\0')
-        snprintf(f->instance, sizeof f->instance, "%s", end.instance);
-    else if (strcmp(f->instance, end.instance) != 0)
-        fprintf(stderr, "enrich tail: the replay endpoint now answers for instance '%s', not '%s'\n",
-                end.instance, f->instance);
-    if (history_from) {
-        fprintf(stderr, "enrich tail: history starts at %llu: records %llu..%llu were deleted by "
-                        "retention\n",
-                (unsigned long long)history_from, (unsigned long long)since + 1,
-                (unsigned long long)history_from - 1);
+        snprintf(f->instance, sizeof f->instance, "%s", end->instance);
+    else if (strcmp(f->instance, end->instance) != 0)
+        fprintf(stderr, "enrich tail: the replay endpoint now answers for instance '%s', not "
+                        "'%s'\n", end->instance, f->instance);
+    if (f->jump_to) {
+        if (end->first_seq == f->jump_to + 1)
+            report_history(end->first_seq, since);
+        else
+            report_gap(f->jump_from, f->jump_to, f->instance, "not in the journal");
+    } else if (end->first_seq > since + 1) {
+        report_history(end->first_seq, since); /* topic filter, or nothing left to send */
     }
-    if (end.last_seq < since && end.last_seq > 0 && what[0] == 'c')
-        fprintf(stderr, "enrich tail: the journal ends at %llu, before %llu\n",
-                (unsigned long long)end.last_seq, (unsigned long long)since);
-    if (end.next > f->covered)
-        f->covered = end.next;
+    if (end->next > f->covered && f->answer_first && f->o->ntopics == 0 &&
+        end->first_seq <= since + 1)
+        report_gap(since + 1, end->next, f->instance, "not in the journal");
+    if (end->next > f->covered)
+        f->covered = end->next;
     return REPLAY_OK;
+}
+
+/* Replays from covered to the journal's end. Returns REPLAY_* (REPLAY_ABORT: done). */
+static int follow_catch_up(follow *f)
+{
+    for (;;) {
+        replay_end end;
+        uint64_t before = f->covered;
+        int rc = follow_page(f, f->o->page, &end, "catching up");
+        if (rc != REPLAY_OK)
+            return rc;
+        if (end.last_seq < before && end.last_seq > 0)
+            fprintf(stderr, "enrich tail: the journal ends at %llu, before %llu\n",
+                    (unsigned long long)end.last_seq, (unsigned long long)before);
+        if (end.next >= end.last_seq || f->covered <= before || follow_done(f))
+            return REPLAY_OK;
+    }
 }
 
 static void live_free(live_rec *r)
@@ -350,10 +400,21 @@ static void live_record(follow *f, const cli_msg *m)
     buffer_add(f, seq, m);
 }
 
-/* Closes the hole before the first buffered record: from the journal, else reports it. */
+/* Closes the hole before the first buffered record: from the journal (only the hole when
+ * every topic is followed), else reports it. */
 static int fill_hole(follow *f)
 {
-    int rc = follow_replay(f, "filling a gap");
+    int rc = REPLAY_OK;
+    uint64_t target = f->nbuf > 0 ? f->buf[0].seq - 1 : UINT64_MAX;
+    while (rc == REPLAY_OK && f->covered < target && !follow_done(f)) {
+        uint64_t limit = f->o->page, before = f->covered;
+        if (f->o->ntopics == 0 && target - f->covered < limit)
+            limit = target - f->covered;
+        replay_end end;
+        rc = follow_page(f, limit, &end, "filling a gap");
+        if (rc == REPLAY_OK && (end.next >= end.last_seq || f->covered <= before))
+            break;
+    }
     if (rc == REPLAY_STOP || rc == REPLAY_ABORT)
         return rc;
     buffer_flush(f);
@@ -364,8 +425,6 @@ static int fill_hole(follow *f)
         f->covered = f->buf[0].seq - 1;
         buffer_flush(f);
     }
-    if (f->buffer_overflow && rc == REPLAY_OK)
-        f->buffer_overflow = 0; /* what did not fit was journaled and has been replayed */
     return REPLAY_OK;
 }
 
@@ -384,7 +443,7 @@ static int tail_from(const tail_opts *o, void *ctx, void *sock, int stop_fd)
     if (rc != CLI_EXIT_OK)
         return rc;
 
-    int r = follow_replay(&f, "catching up");
+    int r = follow_catch_up(&f);
     if (r == REPLAY_FAIL) {
         rc = CLI_EXIT_FAIL;
         goto out;
@@ -423,8 +482,14 @@ static int tail_from(const tail_opts *o, void *ctx, void *sock, int stop_fd)
             cli_msg_close(&m);
         }
         buffer_flush(&f);
-        if ((f.nbuf > 0 || f.buffer_overflow) && !follow_done(&f))
+        if (f.nbuf > 0 && !follow_done(&f))
             r = fill_hole(&f);
+        if (r == REPLAY_OK && f.buffer_overflow && f.nbuf == 0 && !follow_done(&f)) {
+            f.buffer_overflow = 0; /* what did not fit is in the journal */
+            r = follow_catch_up(&f);
+            if (r == REPLAY_FAIL)
+                r = REPLAY_OK; /* reported; the next hole tries again */
+        }
     }
     if (f.out_error && f.out_error != EPIPE) {
         fprintf(stderr, "enrich tail: cannot write to stdout\n");
