@@ -117,17 +117,19 @@ class FakeEnrichd:
             rec["via"] = "live"  # only the fake marks its live copies, for the tests
         return json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def append(self, topic="article.fr", publish=False, rec_id=None, error=None, raw=None):
+    def append(self, topic="article.fr", publish=False, rec_id=None, error=None, raw=None,
+               nbytes=None):
         """Journals one record (and publishes it unless its seq is in lose_live or publish is
-        False). Returns its seq."""
+        False). An error record keeps raw (the input, or its head when nbytes says the input
+        was longer). Returns its seq."""
         self.seq += 1
         seq = self.seq
-        body = self.make_record(seq, topic, rec_id, error=error,
-                                nbytes=len(raw) if raw is not None else 0)
+        if nbytes is None:
+            nbytes = len(raw) if raw is not None else 0
+        body = self.make_record(seq, topic, rec_id, error=error, nbytes=nbytes)
         self.journal.append({"seq": seq, "topic": topic.encode(), "body": body, "raw": raw})
         if publish and seq not in self.lose_live:
-            live = self.make_record(seq, topic, rec_id, live=True, error=error,
-                                    nbytes=len(raw) if raw is not None else 0)
+            live = self.make_record(seq, topic, rec_id, live=True, error=error, nbytes=nbytes)
             self.pub.send_multipart([topic.encode(), live])
         return seq
 
