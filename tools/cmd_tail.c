@@ -334,6 +334,8 @@ static void buffer_add(follow *f, uint64_t seq, const cli_msg *m)
 /* Prints the buffered records that now follow covered; drops those already printed. */
 static void buffer_flush(follow *f)
 {
+    if (f->nbuf == 0)
+        return;
     size_t i = 0;
     for (; i < f->nbuf; i++) {
         live_rec *r = &f->buf[i];
@@ -400,29 +402,31 @@ static void live_record(follow *f, const cli_msg *m)
     buffer_add(f, seq, m);
 }
 
-/* Closes the hole before the first buffered record: from the journal (only the hole when
- * every topic is followed), else reports it. */
-static int fill_hole(follow *f)
+/* Closes the holes before buffered records, one after the other: from the journal (just the
+ * hole when every topic is followed); what the journal cannot give is reported as a gap. */
+static int fill_holes(follow *f)
 {
-    int rc = REPLAY_OK;
-    uint64_t target = f->nbuf > 0 ? f->buf[0].seq - 1 : UINT64_MAX;
-    while (rc == REPLAY_OK && f->covered < target && !follow_done(f)) {
-        uint64_t limit = f->o->page, before = f->covered;
-        if (f->o->ntopics == 0 && target - f->covered < limit)
-            limit = target - f->covered;
-        replay_end end;
-        rc = follow_page(f, limit, &end, "filling a gap");
-        if (rc == REPLAY_OK && (end.next >= end.last_seq || f->covered <= before))
-            break;
-    }
-    if (rc == REPLAY_STOP || rc == REPLAY_ABORT)
-        return rc;
     buffer_flush(f);
-    if (f->nbuf > 0 && f->buf[0].seq > f->covered + 1) {
-        /* Published (so journaled) before the replay was asked, yet not in the answer. */
-        report_gap(f->covered + 1, f->buf[0].seq - 1, f->instance,
-                   rc == REPLAY_OK ? "not in the journal" : "replay failed");
-        f->covered = f->buf[0].seq - 1;
+    while (f->nbuf > 0 && !follow_done(f)) {
+        uint64_t target = f->buf[0].seq - 1; /* > covered after a flush */
+        int rc = REPLAY_OK;
+        while (rc == REPLAY_OK && f->covered < target && !follow_done(f)) {
+            uint64_t limit = f->o->page, before = f->covered;
+            if (f->o->ntopics == 0 && target - f->covered < limit)
+                limit = target - f->covered;
+            replay_end end;
+            rc = follow_page(f, limit, &end, "filling a gap");
+            if (rc == REPLAY_OK && (end.next >= end.last_seq || f->covered <= before))
+                break;
+        }
+        if (rc == REPLAY_STOP || rc == REPLAY_ABORT)
+            return rc;
+        if (f->covered < target && !follow_done(f)) {
+            /* Published (so journaled) before the replay was asked, yet not in the answer. */
+            report_gap(f->covered + 1, target, f->instance,
+                       rc == REPLAY_OK ? "not in the journal" : "replay failed");
+            f->covered = target;
+        }
         buffer_flush(f);
     }
     return REPLAY_OK;
@@ -481,9 +485,7 @@ static int tail_from(const tail_opts *o, void *ctx, void *sock, int stop_fd)
             live_record(&f, &m);
             cli_msg_close(&m);
         }
-        buffer_flush(&f);
-        if (f.nbuf > 0 && !follow_done(&f))
-            r = fill_hole(&f);
+        r = fill_holes(&f);
         if (r == REPLAY_OK && f.buffer_overflow && f.nbuf == 0 && !follow_done(&f)) {
             f.buffer_overflow = 0; /* what did not fit is in the journal */
             r = follow_catch_up(&f);
