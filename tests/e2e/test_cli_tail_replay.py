@@ -30,7 +30,7 @@ def tail(fake, *args, timeout=60):
     return p.returncode, recs, p.stderr.decode("utf-8", "replace")
 
 
-def test_catch_up_while_publishing():
+def test_catch_up_while_publishing(*extra):
     """5,000 journaled; 25 more published live on each of the first 4 replay requests (the
     catch-up needs at least 6 pages of 1,000), so the journal grows while the client reads it;
     after the catch-up 1,700 more live, of which 3 are lost on the way (journaled only), then 4
@@ -44,13 +44,13 @@ def test_catch_up_while_publishing():
             f.lose_live = set(lost)
             f.live_after_catch_up = [("rec", 1700), ("vanish", 4), ("rec", 6)]
         fake.call(setup)
-        rc, recs, err = tail(fake, "--from", "0", "--count", "6806")
+        rc, recs, err = tail(fake, "--from", "0", "--count", "6806", *extra)
         during = fake.call(lambda f: 100 - f.live_during_replay_left)
         newest = fake.call(lambda f: f.seq)
         requests = fake.call(lambda f: list(f.replay_requests))
     seqs = [r["seq"] for r in recs]
-    log("tail --from 0: status %d, %d records, %d published during the replay, %d replay "
-        "requests" % (rc, len(recs), during, len(requests)))
+    log("tail --from 0 %s: status %d, %d records, %d published during the replay, %d replay "
+        "requests" % (" ".join(extra), rc, len(recs), during, len(requests)))
     check(rc == 0, "status %d, stderr: %s" % (rc, err))
     check(during == 100 and newest == 6810, "fake: %d during the replay, newest %d"
           % (during, newest))
@@ -138,6 +138,8 @@ def main():
         log("SKIP: %s not built" % ENRICH)
         return SKIP
     test_catch_up_while_publishing()
+    # a live buffer too small for the burst: what does not fit comes from the journal
+    test_catch_up_while_publishing("--buffer", "10", "--page", "300")
     test_history_starts()
     test_topic_filter()
     test_replay_unreachable()
