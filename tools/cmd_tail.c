@@ -208,6 +208,8 @@ static int on_replayed(void *arg, const replay_rec *r)
     }
     if (seq <= f->covered)
         return 0; /* printed already */
+    if (f->instance[0] == '\0') /* an end marker without instance: the records name it */
+        snprintf(f->instance, sizeof f->instance, "%s", inst);
     if (f->o->ntopics == 0 && seq > f->covered + 1) {
         if (f->answer_first) {
             f->jump_from = f->covered + 1;
@@ -252,7 +254,7 @@ static int follow_page(follow *f, uint64_t limit, replay_end *end, const char *w
         return rc;
     if (f->instance[0] == '\0')
         snprintf(f->instance, sizeof f->instance, "%s", end->instance);
-    else if (strcmp(f->instance, end->instance) != 0)
+    else if (end->instance[0] && strcmp(f->instance, end->instance) != 0)
         fprintf(stderr, "enrich tail: the replay endpoint now answers for instance '%s', not "
                         "'%s'\n", end->instance, f->instance);
     if (f->jump_to) {
@@ -387,6 +389,8 @@ static void live_record(follow *f, const cli_msg *m)
         fprintf(stderr, "enrich tail: skipped a record without seq\n");
         return;
     }
+    if (f->instance[0] == '\0') /* an empty journal whose end marker named no instance */
+        snprintf(f->instance, sizeof f->instance, "%s", inst);
     if (strcmp(inst, f->instance) != 0) {
         other_record(f, inst, seq, m);
         return;
