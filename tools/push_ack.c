@@ -37,7 +37,7 @@ typedef struct ack_run {
     void *sock;
     ack_slot *slots;
     size_t nslots, inflight;
-    uint64_t articles, ok, rejected, unacked, resends, stray;
+    uint64_t articles, ok, rejected, unacked, resends;
     int failed;                 /* unreadable input or send error */
 } ack_run;
 
@@ -130,7 +130,7 @@ static void on_answer(ack_run *r, const cli_msg *m)
             best = s;
     }
     if (!best) {
-        r->stray++; /* the answer to an earlier copy of an article already settled */
+        /* the answer to an earlier copy of an article already settled: nothing to do */
         return;
     }
     if (ok) {
