@@ -47,6 +47,43 @@ def dlq(fake, *args):
     return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
 
 
+def garbage_server():
+    """A replay endpoint that answers nonsense: the clients report it and exit 1, no crash."""
+    import threading
+    import zmq
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    endpoint = "tcp://127.0.0.1:%d" % router.bind_to_random_port("tcp://127.0.0.1")
+    answers = [[b"rec", b"error", b"{not json", b"raw"], [b"rec", b"error", b"[1,2]"],
+               [b"end", b'{"first_seq": "one"}']]
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            if router.poll(20):
+                ident = router.recv_multipart()[0]
+                for a in answers:
+                    router.send_multipart([ident] + a)
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    runs = [["dlq", "--replay", endpoint, "--timeout-ms", "500"],
+            ["tail", "--from", "0", "--replay", endpoint, "--endpoint", "tcp://127.0.0.1:9",
+             "--replay-timeout-ms", "500"]]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            runs[0] += ["--raw", os.path.join(tmp, "raw")]
+            for cmd in runs:
+                p = subprocess.run([ENRICH] + cmd, capture_output=True, timeout=30 * SLOW)
+                check(p.returncode == 1, "%s on garbage: status %d, stderr %r"
+                      % (cmd[0], p.returncode, p.stderr))
+                check(b"end marker" in p.stderr, "%s on garbage: %r" % (cmd[0], p.stderr))
+    finally:
+        stop.set()
+        t.join()
+        ctx.destroy(linger=0)
+
+
 def main():
     if not os.access(ENRICH, os.X_OK):
         log("SKIP: %s not built" % ENRICH)
@@ -92,6 +129,7 @@ def main():
         check(rc == 0 and len(out.splitlines()) == 3, "after retention: %s" % out)
         check("history starts at %d" % seqs[2] in err, "no history report: %s" % err)
 
+    garbage_server()
     p = subprocess.run([ENRICH, "dlq", "--replay", "tcp://127.0.0.1:9", "--timeout-ms", "200"],
                        capture_output=True, timeout=30 * SLOW)
     check(p.returncode == 1 and b"no answer" in p.stderr, "unreachable: %d %r"
