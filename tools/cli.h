@@ -7,7 +7,8 @@
  * `const char *` results are static or borrowed from argv/environ.
  *
  * Exit statuses shared by every command: 0 success, 1 failure (rejected input, I/O or runtime
- * error), 2 usage error, 3 timeout (tail --timeout).
+ * error), 2 usage error, 3 timeout (tail --timeout), 4 rejected by the daemon (push --ack: every
+ * article was answered, some with "error"; 2 stays the usage error).
  */
 #ifndef ENRICHD_TOOLS_CLI_H
 #define ENRICHD_TOOLS_CLI_H
@@ -20,6 +21,7 @@
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 #define CLI_EXIT_TIMEOUT 3
+#define CLI_EXIT_REJECTED 4
 
 #define CLI_DEFAULT_MAX_BYTES ((size_t)1 << 20) /* same default as the daemon's input.max_bytes */
 
@@ -28,6 +30,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_dlq(int argc, char **argv);
 
 /* Prints the usage of one command (or of the tool when cmd is NULL) to out. */
 void cli_usage(FILE *out, const char *cmd);

@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "enrichd/extract.h"
 #include "envelope.h"
+#include "jsonl.h"
 #include "record.h"
 
 #define BENCH_MAX_STAGES 32 /* more than the library will ever have */
@@ -114,20 +115,16 @@ static void corpus_free(corpus *c)
 static int corpus_load(corpus *c, const char *path, int with_rest)
 {
     memset(c, 0, sizeof *c);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "enrich bench: %s: %s\n", path, strerror(errno));
+    char rerr[300];
+    cli_jsonl r;
+    if (cli_jsonl_open(&r, path, rerr, sizeof rerr) != 0) {
+        fprintf(stderr, "enrich bench: %s\n", rerr);
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    while ((got = getline(&line, &cap, fp)) >= 0) {
-        size_t len = (size_t)got;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        if (count_words(line, len) == 0)
-            continue;
+    const char *line;
+    size_t len;
+    int got;
+    while ((got = cli_jsonl_next(&r, &line, &len, rerr, sizeof rerr)) == 1) {
         if (c->n == c->cap) {
             size_t ncap = c->cap ? c->cap * 2 : 256;
             corpus_item *bigger = realloc(c->items, ncap * sizeof *bigger);
@@ -146,8 +143,7 @@ static int corpus_load(corpus *c, const char *path, int with_rest)
         item->line_len = len;
         char err[EX_ERRLEN];
         if (ed_envelope_parse(item->line, len, 0, &item->env, err, sizeof err) != ED_ERR_NONE) {
-            fprintf(stderr, "enrich bench: %s: skipped line %zu: %s\n", path, c->n + c->skipped + 1,
-                    err);
+            fprintf(stderr, "enrich bench: %s: skipped line %lu: %s\n", path, r.lineno, err);
             free(item->line);
             c->skipped++;
             continue;
@@ -162,16 +158,19 @@ static int corpus_load(corpus *c, const char *path, int with_rest)
         c->words += item->words;
         c->n++;
     }
-    free(line);
-    fclose(fp);
+    cli_jsonl_close(&r);
+    if (got < 0) {
+        fprintf(stderr, "enrich bench: %s: %s\n", path, rerr);
+        corpus_free(c);
+        return -1;
+    }
     if (c->n == 0) {
         fprintf(stderr, "enrich bench: %s holds no article\n", path);
         return -1;
     }
     return 0;
 oom:
-    free(line);
-    fclose(fp);
+    cli_jsonl_close(&r);
     corpus_free(c);
     fprintf(stderr, "enrich bench: out of memory loading %s\n", path);
     return -1;

@@ -1,7 +1,7 @@
 /*
  * cmd_extract.c — `enrich extract`: enriches articles in process and prints, for each input,
  * exactly the record enrichd would publish (ed_record_article / ed_record_error, then seq from 1).
- * Reads files or stdin; owns no sockets. Touches only tools/.
+ * Reads files or stdin (jsonl.c); owns no sockets. Touches only tools/.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "enrichd/extract.h"
 #include "envelope.h"
+#include "jsonl.h"
 #include "record.h"
 
 typedef struct extract_opts {
@@ -119,65 +120,6 @@ oom:
     return -1;
 }
 
-/* Whole-file mode: the file (or stdin) is one frame. */
-static int process_whole(extract_run *run, const char *path)
-{
-    char err[300];
-    size_t len = 0;
-    char *bytes = cli_read_file(path, &len, err, sizeof err);
-    if (!bytes) {
-        fprintf(stderr, "enrich extract: %s\n", err);
-        run->failed = 1;
-        return 0;
-    }
-    int rc = process_frame(run, bytes, len);
-    free(bytes);
-    return rc < 0 ? -1 : 0;
-}
-
-static int is_blank_line(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return 0;
-    return 1;
-}
-
-/* JSON-lines mode: every non-blank line is one frame. */
-static int process_lines(extract_run *run, const char *path)
-{
-    FILE *fp = stdin;
-    if (strcmp(path, "-") != 0) {
-        fp = fopen(path, "rb");
-        if (!fp) {
-            perror(path);
-            run->failed = 1;
-            return 0;
-        }
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int rc = 0;
-    while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0) {
-        size_t len = (size_t)n;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        if (is_blank_line(line, len))
-            continue;
-        if (process_frame(run, line, len) < 0)
-            rc = -1;
-    }
-    if (ferror(fp)) {
-        fprintf(stderr, "enrich extract: %s: read error\n", path);
-        run->failed = 1;
-    }
-    free(line);
-    if (fp != stdin)
-        fclose(fp);
-    return rc;
-}
-
 int cmd_extract(int argc, char **argv)
 {
     enum { OPT_LANG = 256, OPT_PUBLISHED, OPT_INSTANCE, OPT_DATA, OPT_MAX_BYTES, OPT_JSONL,
@@ -256,12 +198,26 @@ int cmd_extract(int argc, char **argv)
 
     extract_run run = {.opts = &o, .res = res};
     int rc = 0;
-    if (optind >= argc) {
-        rc = o.jsonl ? process_lines(&run, "-") : process_whole(&run, "-");
-    } else {
-        for (int i = optind; i < argc && rc == 0; i++)
-            rc = o.jsonl ? process_lines(&run, argv[i]) : process_whole(&run, argv[i]);
+    cli_frames frames;
+    cli_frames_init(&frames, argv + optind, argc - optind, o.jsonl);
+    for (;;) {
+        const char *bytes;
+        size_t len = 0;
+        char ferr[300];
+        int got = cli_frames_next(&frames, &bytes, &len, ferr, sizeof ferr);
+        if (got == 0)
+            break;
+        if (got < 0) { /* an unreadable file: say so, go on with the others */
+            fprintf(stderr, "enrich extract: %s\n", ferr);
+            run.failed = 1;
+            continue;
+        }
+        if (process_frame(&run, bytes, len) < 0) {
+            rc = -1;
+            break;
+        }
     }
+    cli_frames_close(&frames);
     ex_resources_unref(res);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "enrich extract: cannot write the records\n");

@@ -2,7 +2,8 @@
  * cmd_push.c — `enrich push`: a ZeroMQ PUSH client for enrichd's feed. Each file is one frame;
  * with no file, each non-blank stdin line is one frame. Delivery: ZMQ_IMMEDIATE keeps frames off
  * connections that are not complete (so zmq_send waits for a real peer), and ZMQ_LINGER makes
- * zmq_ctx_term wait until every queued frame has been written to the peer. Touches only tools/.
+ * zmq_ctx_term wait until every queued frame has been written to the peer. With --ack the
+ * articles go to the acknowledged feed instead (push_ack.c). Touches only tools/.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,9 @@
 #include <zmq.h>
 
 #include "cli.h"
+#include "jsonl.h"
+#include "net.h"
+#include "push_ack.h"
 
 typedef struct push_state {
     void *sock;
@@ -39,40 +43,27 @@ static int send_frame(push_state *ps, const void *bytes, size_t len)
     }
 }
 
-static int push_lines(push_state *ps, FILE *fp)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int rc = 0;
-    while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0) {
-        size_t len = (size_t)n;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        size_t i = 0;
-        while (i < len && (line[i] == ' ' || line[i] == '\t'))
-            i++;
-        if (i == len)
-            continue; /* blank line */
-        rc = send_frame(ps, line, len);
-    }
-    if (rc == 0 && ferror(fp)) {
-        fprintf(stderr, "enrich push: error reading stdin\n");
-        rc = -1;
-    }
-    free(line);
-    return rc;
-}
-
 int cmd_push(int argc, char **argv)
 {
-    enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_HELP };
-    static const struct option longopts[] = {{"count", no_argument, NULL, OPT_COUNT},
-                                             {"timeout", required_argument, NULL, OPT_TIMEOUT},
-                                             {"help", no_argument, NULL, OPT_HELP},
-                                             {NULL, 0, NULL, 0}};
-    int print_count = 0;
+    enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_ACK, OPT_ACK_ENDPOINT, OPT_WINDOW, OPT_RETRIES,
+           OPT_QUIET, OPT_HELP };
+    static const struct option longopts[] = {
+        {"count", no_argument, NULL, OPT_COUNT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+        {"ack", no_argument, NULL, OPT_ACK},
+        {"ack-endpoint", required_argument, NULL, OPT_ACK_ENDPOINT},
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"retries", required_argument, NULL, OPT_RETRIES},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0}};
+    int print_count = 0, ack = 0, timeout_set = 0;
     uint64_t timeout = 30000;
+    push_ack_opts ao = {.endpoint = NULL,
+                        .window = PUSH_ACK_DEFAULT_WINDOW,
+                        .timeout_ms = PUSH_ACK_DEFAULT_TIMEOUT_MS,
+                        .retries = PUSH_ACK_DEFAULT_RETRIES};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -83,6 +74,25 @@ int cmd_push(int argc, char **argv)
         case OPT_TIMEOUT:
             if (cli_parse_u64(optarg, &timeout) != 0 || timeout > 86400000)
                 return cli_usage_error("push", "--timeout needs milliseconds (<= 86400000)");
+            timeout_set = 1;
+            break;
+        case OPT_ACK:
+            ack = 1;
+            break;
+        case OPT_ACK_ENDPOINT:
+            ao.endpoint = optarg;
+            ack = 1;
+            break;
+        case OPT_WINDOW:
+            if (cli_parse_u64(optarg, &ao.window) != 0 || ao.window == 0 || ao.window > 100000)
+                return cli_usage_error("push", "--window needs a number of articles (1..100000)");
+            break;
+        case OPT_RETRIES:
+            if (cli_parse_u64(optarg, &ao.retries) != 0 || ao.retries > 1000)
+                return cli_usage_error("push", "--retries needs a number (0..1000)");
+            break;
+        case OPT_QUIET:
+            ao.quiet = 1;
             break;
         case OPT_HELP:
             cli_usage(stdout, "push");
@@ -91,6 +101,19 @@ int cmd_push(int argc, char **argv)
             cli_usage(stderr, "push");
             return CLI_EXIT_USAGE;
         }
+    }
+    if (ack) {
+        if (timeout_set) {
+            if (timeout == 0)
+                return cli_usage_error("push", "--ack needs a --timeout-ms above 0");
+            ao.timeout_ms = timeout;
+        }
+        /* An endpoint may also come first, as without --ack. */
+        if (!ao.endpoint && optind < argc && strstr(argv[optind], "://"))
+            ao.endpoint = argv[optind++];
+        if (!ao.endpoint)
+            ao.endpoint = PUSH_ACK_DEFAULT_ENDPOINT;
+        return push_ack_run(&ao, argv + optind, argc - optind);
     }
     if (optind >= argc)
         return cli_usage_error("push", "missing ENDPOINT");
@@ -114,33 +137,35 @@ int cmd_push(int argc, char **argv)
         zmq_ctx_term(ctx);
         return CLI_EXIT_FAIL;
     }
-    if (zmq_connect(ps.sock, endpoint) != 0) {
-        int e = errno;
+    int crc = cli_connect(ps.sock, "push", endpoint);
+    if (crc != CLI_EXIT_OK) {
         zmq_close(ps.sock);
         zmq_ctx_term(ctx);
-        if (e == EINVAL || e == EPROTONOSUPPORT)
-            return cli_usage_error("push", "bad endpoint '%s': %s", endpoint, zmq_strerror(e));
-        fprintf(stderr, "enrich push: connect %s: %s\n", endpoint, zmq_strerror(e));
-        return CLI_EXIT_FAIL;
+        return crc;
     }
 
+    /* Files: one frame each; stdin: one frame per non-blank line. */
     int rc = 0;
-    if (optind >= argc) {
-        rc = push_lines(&ps, stdin);
-    } else {
-        for (int i = optind; i < argc && rc == 0; i++) {
-            char err[300];
-            size_t len = 0;
-            char *bytes = cli_read_file(argv[i], &len, err, sizeof err);
-            if (!bytes) {
-                fprintf(stderr, "enrich push: %s\n", err);
-                rc = -1;
-                break;
-            }
-            rc = send_frame(&ps, bytes, len);
-            free(bytes);
+    cli_frames frames;
+    cli_frames_init(&frames, argv + optind, argc - optind, optind >= argc);
+    for (;;) {
+        const char *bytes;
+        size_t len = 0;
+        char err[300];
+        int got = cli_frames_next(&frames, &bytes, &len, err, sizeof err);
+        if (got == 0)
+            break;
+        if (got < 0) {
+            fprintf(stderr, "enrich push: %s\n", err);
+            rc = -1;
+            break;
+        }
+        if (send_frame(&ps, bytes, len) != 0) {
+            rc = -1;
+            break;
         }
     }
+    cli_frames_close(&frames);
 
     /* zmq_ctx_term returns once every queued frame is written out, or when LINGER runs out;
      * taking the whole linger time means frames were left behind. */

@@ -1,6 +1,6 @@
 /*
  * enrich.c — main of the `enrich` command-line tool: dispatches to one command per file
- * (cmd_extract.c, cmd_push.c, cmd_tail.c, cmd_bench.c), prints usage and version, and holds the
+ * (cmd_extract.c, cmd_push.c, cmd_tail.c, cmd_dlq.c, cmd_bench.c), prints usage and version, and holds the
  * small helpers the commands share (declared in cli.h). Touches only tools/.
  */
 #include <errno.h>
@@ -26,12 +26,15 @@ static const char USAGE_MAIN[] =
     "\n"
     "commands:\n"
     "  extract   enrich articles in process and print the records the daemon would publish\n"
-    "  push      send articles to an enrichd feed (ZeroMQ PUSH)\n"
-    "  tail      print the records an enrichd output publishes (ZeroMQ SUB)\n"
+    "  push      send articles to an enrichd feed (ZeroMQ PUSH; --ack: acknowledged feed)\n"
+    "  tail      print the records an enrichd output publishes (ZeroMQ SUB; --from: replay\n"
+    "            the journal first, then follow, each record once)\n"
+    "  dlq       list the rejected inputs the journal holds\n"
     "  bench     benchmarks: `bench extract` (in process), `bench e2e` (real daemon)\n"
     "\n"
     "  enrich --help | enrich COMMAND --help | enrich --version\n"
-    "exit status: 0 ok, 1 failure or rejected input, 2 usage error, 3 timeout (tail)\n";
+    "exit status: 0 ok, 1 failure or rejected input, 2 usage error, 3 timeout (tail),\n"
+    "4 some articles rejected (push --ack)\n";
 
 static const char USAGE_EXTRACT[] =
     "usage: enrich extract [OPTIONS] [FILE...]\n"
@@ -52,22 +55,59 @@ static const char USAGE_EXTRACT[] =
 
 static const char USAGE_PUSH[] =
     "usage: enrich push [OPTIONS] ENDPOINT [FILE...]\n"
-    "Connects a PUSH socket to ENDPOINT and sends each FILE as one frame (raw bytes); with no\n"
-    "FILE, sends each non-blank line of stdin (JSON envelopes) as one frame. Waits for a peer and\n"
-    "for every frame to be handed over before it exits.\n"
+    "       enrich push --ack [OPTIONS] [ENDPOINT] [FILE...]\n"
+    "Sends each FILE as one frame (raw bytes); with no FILE, each non-blank line of stdin (JSON\n"
+    "envelopes) as one frame.\n"
+    "Without --ack: a PUSH socket to the feed ENDPOINT; waits for a peer and for every frame to\n"
+    "be handed over before it exits (no acknowledgement: see docs/protocol.md).\n"
     "  --count            print the number of frames sent\n"
     "  --timeout MS       give up when no peer takes a frame for MS ms (default 30000; 0 = wait\n"
-    "                     forever)\n";
+    "                     forever)\n"
+    "With --ack: a DEALER to the acknowledged feed; every article is answered \"ok\" (journaled)\n"
+    "or \"error\" (rejected); an article not answered in time is sent again, unchanged.\n"
+    "  --ack-endpoint E   acked feed endpoint (default tcp://127.0.0.1:5556; also ENDPOINT)\n"
+    "  --window N         articles in flight at most (default 100)\n"
+    "  --timeout-ms T     resend an article not answered within T ms (default 5000)\n"
+    "  --retries R        resends per article before giving up on it (default 3)\n"
+    "  --quiet            no stderr line per rejected article\n"
+    "  prints: articles=N ok=N rejected=N unacknowledged=N resends=N\n"
+    "exit status: 0 every article sent (--ack: every article \"ok\"), 1 failure (--ack: some\n"
+    "article unacknowledged after its retries, unreadable input, interrupted), 2 usage error,\n"
+    "4 (--ack) every article answered but some \"error\"\n";
 
 static const char USAGE_TAIL[] =
     "usage: enrich tail [OPTIONS] ENDPOINT [TOPIC...]\n"
-    "Connects a SUB socket to ENDPOINT, subscribes to the topic prefixes (all when none) and\n"
-    "prints each record as one JSON line.\n"
+    "       enrich tail --from SEQ [--endpoint OUTPUT] [--replay REPLAY] [OPTIONS] [TOPIC...]\n"
+    "Connects a SUB socket to the output ENDPOINT, subscribes to the topic prefixes (all when\n"
+    "none) and prints each record as one JSON line.\n"
     "  --topic PREFIX     one more topic prefix (repeatable): article.fr, article., error\n"
     "  --count N          exit after N records\n"
-    "  --timeout MS       exit with status 3 when nothing arrives for MS ms\n"
+    "  --timeout MS       exit with status 3 when nothing arrives for MS ms (also --timeout-ms)\n"
     "  --with-topic       print \"TOPIC<TAB>RECORD\" instead of the record alone\n"
-    "SIGINT/SIGTERM exit cleanly with status 0.\n";
+    "With --from SEQ: subscribe, replay the journaled records with seq > SEQ from the replay\n"
+    "endpoint, then follow live; each record of the replayed instance is printed once, in seq\n"
+    "order; holes are filled from the journal, and what it no longer holds is reported on\n"
+    "stderr (\"gap: ...\", \"history starts at F\"). --from 0 = everything the journal holds.\n"
+    "  --endpoint OUTPUT  output endpoint (default tcp://127.0.0.1:5558; also ENDPOINT)\n"
+    "  --replay REPLAY    replay endpoint (default tcp://127.0.0.1:5559)\n"
+    "  --page N           records per replay request (default 1000)\n"
+    "  --replay-timeout-ms MS  wait for each replay message (default 5000)\n"
+    "  --buffer N         live records kept while replaying (default 100000; more are\n"
+    "                     fetched again from the journal)\n"
+    "SIGINT/SIGTERM exit cleanly with status 0. Exit status: 0, 1 failure (--from: the replay\n"
+    "endpoint did not answer), 2 usage error, 3 timeout.\n";
+
+static const char USAGE_DLQ[] =
+    "usage: enrich dlq [--replay ENDPOINT] [--from SEQ] [--raw DIR] [--json]\n"
+    "Lists the rejected inputs (error records) the journal holds after seq SEQ (default 0), one\n"
+    "line each: SEQ<TAB>ID<TAB>CODE<TAB>MESSAGE<TAB>BYTES; a summary goes to stderr.\n"
+    "  --replay ENDPOINT  replay endpoint (default tcp://127.0.0.1:5559)\n"
+    "  --from SEQ         only records with seq > SEQ\n"
+    "  --raw DIR          write each kept raw input to DIR/SEQ.bin (DIR is created)\n"
+    "  --json             print the error records (JSON lines) instead\n"
+    "  --page N           records per replay request (default 1000)\n"
+    "  --timeout-ms MS    wait for each replay message (default 5000)\n"
+    "exit status: 0 listed, 1 failure (no answer, write error), 2 usage error\n";
 
 static const char USAGE_BENCH[] =
     "usage: enrich bench extract [--corpus FILE] [--repeat N] [--data DIR] [--json]\n"
@@ -92,6 +132,8 @@ void cli_usage(FILE *out, const char *cmd)
         text = USAGE_PUSH;
     else if (cmd && strcmp(cmd, "tail") == 0)
         text = USAGE_TAIL;
+    else if (cmd && strcmp(cmd, "dlq") == 0)
+        text = USAGE_DLQ;
     else if (cmd && strcmp(cmd, "bench") == 0)
         text = USAGE_BENCH;
     fputs(text, out);
@@ -284,6 +326,8 @@ int main(int argc, char **argv)
         return cmd_push(argc - 1, argv + 1);
     if (strcmp(cmd, "tail") == 0)
         return cmd_tail(argc - 1, argv + 1);
+    if (strcmp(cmd, "dlq") == 0)
+        return cmd_dlq(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
     return cli_usage_error(NULL, "unknown command '%s'", cmd);
