@@ -66,13 +66,16 @@ static int push_lines(push_state *ps, FILE *fp)
 
 int cmd_push(int argc, char **argv)
 {
-    enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_HELP };
+    enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_HELP, OPT_SERVER_KEY, OPT_KEY };
     static const struct option longopts[] = {{"count", no_argument, NULL, OPT_COUNT},
                                              {"timeout", required_argument, NULL, OPT_TIMEOUT},
                                              {"help", no_argument, NULL, OPT_HELP},
+                                             {"server-key", required_argument, NULL, OPT_SERVER_KEY},
+                                             {"key", required_argument, NULL, OPT_KEY},
                                              {NULL, 0, NULL, 0}};
     int print_count = 0;
     uint64_t timeout = 30000;
+    const char *server_key = NULL, *key = NULL; /* CURVE (curve.c) */
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -87,6 +90,12 @@ int cmd_push(int argc, char **argv)
         case OPT_HELP:
             cli_usage(stdout, "push");
             return CLI_EXIT_OK;
+        case OPT_SERVER_KEY:
+            server_key = optarg;
+            break;
+        case OPT_KEY:
+            key = optarg;
+            break;
         default:
             cli_usage(stderr, "push");
             return CLI_EXIT_USAGE;
@@ -113,6 +122,12 @@ int cmd_push(int argc, char **argv)
             zmq_close(ps.sock);
         zmq_ctx_term(ctx);
         return CLI_EXIT_FAIL;
+    }
+    int crc = cli_curve_client(ps.sock, "push", server_key, key);
+    if (crc != CLI_EXIT_OK) {
+        zmq_close(ps.sock);
+        zmq_ctx_term(ctx);
+        return crc;
     }
     if (zmq_connect(ps.sock, endpoint) != 0) {
         int e = errno;

@@ -93,15 +93,19 @@ static int print_message(void *sock, int with_topic)
 
 int cmd_tail(int argc, char **argv)
 {
-    enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_TOPIC, OPT_WITH_TOPIC, OPT_HELP };
+    enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_TOPIC, OPT_WITH_TOPIC, OPT_HELP, OPT_SERVER_KEY,
+           OPT_KEY };
     static const struct option longopts[] = {{"count", required_argument, NULL, OPT_COUNT},
                                              {"timeout", required_argument, NULL, OPT_TIMEOUT},
                                              {"topic", required_argument, NULL, OPT_TOPIC},
                                              {"with-topic", no_argument, NULL, OPT_WITH_TOPIC},
                                              {"help", no_argument, NULL, OPT_HELP},
+                                             {"server-key", required_argument, NULL, OPT_SERVER_KEY},
+                                             {"key", required_argument, NULL, OPT_KEY},
                                              {NULL, 0, NULL, 0}};
     uint64_t count = 0, timeout = 0;
     int with_topic = 0;
+    const char *server_key = NULL, *key = NULL; /* CURVE (curve.c) */
     const char *topics[TAIL_MAX_TOPICS];
     int ntopics = 0;
     int c;
@@ -127,6 +131,12 @@ int cmd_tail(int argc, char **argv)
         case OPT_HELP:
             cli_usage(stdout, "tail");
             return CLI_EXIT_OK;
+        case OPT_SERVER_KEY:
+            server_key = optarg;
+            break;
+        case OPT_KEY:
+            key = optarg;
+            break;
         default:
             cli_usage(stderr, "tail");
             return CLI_EXIT_USAGE;
@@ -157,7 +167,12 @@ int cmd_tail(int argc, char **argv)
             zmq_ctx_term(ctx);
         return CLI_EXIT_FAIL;
     }
-    int rc = CLI_EXIT_OK;
+    int rc = cli_curve_client(sock, "tail", server_key, key);
+    if (rc != CLI_EXIT_OK) {
+        zmq_close(sock);
+        zmq_ctx_term(ctx);
+        return rc;
+    }
     if (ntopics == 0) {
         if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0)
             rc = CLI_EXIT_FAIL;

@@ -1,6 +1,6 @@
 /*
  * enrich.c — main of the `enrich` command-line tool: dispatches to one command per file
- * (cmd_extract.c, cmd_push.c, cmd_tail.c, cmd_bench.c), prints usage and version, and holds the
+ * (cmd_extract.c, cmd_push.c, cmd_tail.c, cmd_bench.c, cmd_keygen.c), prints usage and version, and holds the
  * small helpers the commands share (declared in cli.h). Touches only tools/.
  */
 #include <errno.h>
@@ -29,6 +29,7 @@ static const char USAGE_MAIN[] =
     "  push      send articles to an enrichd feed (ZeroMQ PUSH)\n"
     "  tail      print the records an enrichd output publishes (ZeroMQ SUB)\n"
     "  bench     benchmarks: `bench extract` (in process), `bench e2e` (real daemon)\n"
+    "  keygen    make a CURVE key pair: NAME.key (secret) and NAME.pub\n"
     "\n"
     "  enrich --help | enrich COMMAND --help | enrich --version\n"
     "exit status: 0 ok, 1 failure or rejected input, 2 usage error, 3 timeout (tail)\n";
@@ -50,6 +51,19 @@ static const char USAGE_EXTRACT[] =
     "exit status: 0 all inputs enriched, 1 some input rejected (its error record is printed),\n"
     "2 usage error\n";
 
+/* The client side of CURVE (curve.c), shared by the commands that connect to the daemon. */
+#define CURVE_OPTIONS \
+    "  --server-key FILE  the daemon's public key (its .pub file): talk CURVE to it; needs --key\n" \
+    "  --key FILE         our key pair (a .key file from `enrich keygen`, mode 0600); the daemon\n" \
+    "                     must have our .pub in its security.curve_allowed_keys_dir\n"
+
+static const char USAGE_KEYGEN[] =
+    "usage: enrich keygen [--force] NAME\n"
+    "Makes a CURVE key pair and writes NAME.key (public and secret key, mode 0600) and NAME.pub\n"
+    "(public key, mode 0644). Give NAME.pub to the other side: a daemon's\n"
+    "security.curve_allowed_keys_dir for a client, --server-key for the daemon's own.\n"
+    "  --force            replace existing files (else an existing file is an error)\n";
+
 static const char USAGE_PUSH[] =
     "usage: enrich push [OPTIONS] ENDPOINT [FILE...]\n"
     "Connects a PUSH socket to ENDPOINT and sends each FILE as one frame (raw bytes); with no\n"
@@ -57,7 +71,8 @@ static const char USAGE_PUSH[] =
     "for every frame to be handed over before it exits.\n"
     "  --count            print the number of frames sent\n"
     "  --timeout MS       give up when no peer takes a frame for MS ms (default 30000; 0 = wait\n"
-    "                     forever)\n";
+    "                     forever)\n"
+    CURVE_OPTIONS;
 
 static const char USAGE_TAIL[] =
     "usage: enrich tail [OPTIONS] ENDPOINT [TOPIC...]\n"
@@ -67,6 +82,7 @@ static const char USAGE_TAIL[] =
     "  --count N          exit after N records\n"
     "  --timeout MS       exit with status 3 when nothing arrives for MS ms\n"
     "  --with-topic       print \"TOPIC<TAB>RECORD\" instead of the record alone\n"
+    CURVE_OPTIONS
     "SIGINT/SIGTERM exit cleanly with status 0.\n";
 
 static const char USAGE_BENCH[] =
@@ -94,6 +110,8 @@ void cli_usage(FILE *out, const char *cmd)
         text = USAGE_TAIL;
     else if (cmd && strcmp(cmd, "bench") == 0)
         text = USAGE_BENCH;
+    else if (cmd && strcmp(cmd, "keygen") == 0)
+        text = USAGE_KEYGEN;
     fputs(text, out);
 }
 
@@ -286,5 +304,7 @@ int main(int argc, char **argv)
         return cmd_tail(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
+    if (strcmp(cmd, "keygen") == 0)
+        return cmd_keygen(argc - 1, argv + 1);
     return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }
