@@ -258,23 +258,23 @@ static void log_denial(ed_auth *a, const uint8_t *key, const char *address, cons
 /* Reads one request and answers it. Returns 0, or -1 when the socket failed (errno set). */
 static int handle_request(ed_auth *a)
 {
-    zmq_msg_t f[ZAP_FRAMES_MAX];
+    zmq_msg_t f[ZAP_FRAMES_MAX], extra;
     int n = 0, more = 1, rc = 0;
     while (more) {
-        zmq_msg_t tmp;
-        zmq_msg_init(&tmp);
-        if (zmq_msg_recv(&tmp, a->zap, 0) < 0) {
-            zmq_msg_close(&tmp);
+        zmq_msg_t *m = n < ZAP_FRAMES_MAX ? &f[n] : &extra; /* frames past the last: drained */
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, a->zap, 0) < 0) {
+            zmq_msg_close(m);
             if (errno == EINTR)
                 continue;
             rc = -1;
             break;
         }
-        more = zmq_msg_more(&tmp);
-        if (n < ZAP_FRAMES_MAX)
-            f[n++] = tmp; /* moves the message */
+        more = zmq_msg_more(m);
+        if (m == &extra)
+            zmq_msg_close(m);
         else
-            zmq_msg_close(&tmp);
+            n++;
     }
     if (rc < 0) {
         for (int i = 0; i < n; i++)
@@ -408,37 +408,31 @@ int ed_auth_start(void *zctx, const char *secret_key_file, const char *allowed_d
         auth_free(a);
         return -1;
     }
-    int zero = 0;
+    int zero = 0, prc;
     a->zap = zmq_socket(zctx, ZMQ_REP);
     a->ctl_thread = zmq_socket(zctx, ZMQ_PAIR);
     a->ctl_main = zmq_socket(zctx, ZMQ_PAIR);
-    int ok = a->zap != NULL && a->ctl_thread != NULL && a->ctl_main != NULL &&
-             zmq_setsockopt(a->zap, ZMQ_LINGER, &zero, sizeof zero) == 0 &&
-             zmq_setsockopt(a->ctl_main, ZMQ_LINGER, &zero, sizeof zero) == 0 &&
-             zmq_setsockopt(a->ctl_thread, ZMQ_LINGER, &zero, sizeof zero) == 0;
-    if (ok && zmq_bind(a->zap, ED_AUTH_ZAP_ENDPOINT) != 0) {
+    if (a->zap == NULL || a->ctl_thread == NULL || a->ctl_main == NULL ||
+        zmq_setsockopt(a->zap, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(a->ctl_main, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(a->ctl_thread, ZMQ_LINGER, &zero, sizeof zero) != 0) {
+        set_err(err, errlen, "cannot create the ZAP handler's sockets: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    if (zmq_bind(a->zap, ED_AUTH_ZAP_ENDPOINT) != 0) {
         set_err(err, errlen, "cannot bind the ZAP handler to %s: %s", ED_AUTH_ZAP_ENDPOINT,
                 zmq_strerror(errno));
-        ok = -1;
+        goto fail;
     }
-    if (ok == 1 && (zmq_bind(a->ctl_thread, AUTH_CTL_ENDPOINT) != 0 ||
-                    zmq_connect(a->ctl_main, AUTH_CTL_ENDPOINT) != 0))
-        ok = 0;
-    int prc = ok == 1 ? pthread_create(&a->thread, NULL, zap_thread, a) : 0;
-    if (ok != 1 || prc != 0) {
-        if (ok == 0)
-            set_err(err, errlen, "cannot create the ZAP handler's sockets: %s",
-                    zmq_strerror(errno));
-        else if (prc != 0)
-            set_err(err, errlen, "cannot start the ZAP handler thread: %s", strerror(prc));
-        if (a->zap)
-            zmq_close(a->zap);
-        if (a->ctl_thread)
-            zmq_close(a->ctl_thread);
-        if (a->ctl_main)
-            zmq_close(a->ctl_main);
-        auth_free(a);
-        return -1;
+    if (zmq_bind(a->ctl_thread, AUTH_CTL_ENDPOINT) != 0 ||
+        zmq_connect(a->ctl_main, AUTH_CTL_ENDPOINT) != 0) {
+        set_err(err, errlen, "cannot wire the ZAP handler's control socket: %s",
+                zmq_strerror(errno));
+        goto fail;
+    }
+    if ((prc = pthread_create(&a->thread, NULL, zap_thread, a)) != 0) {
+        set_err(err, errlen, "cannot start the ZAP handler thread: %s", strerror(prc));
+        goto fail;
     }
     a->thread_started = 1;
     ed_log_line line;
@@ -452,6 +446,16 @@ int ed_auth_start(void *zctx, const char *secret_key_file, const char *allowed_d
     }
     *out = a;
     return 0;
+
+fail:
+    if (a->zap)
+        zmq_close(a->zap);
+    if (a->ctl_thread)
+        zmq_close(a->ctl_thread);
+    if (a->ctl_main)
+        zmq_close(a->ctl_main);
+    auth_free(a);
+    return -1;
 }
 
 int ed_auth_apply_server(void *sock, const ed_auth *a)

@@ -233,6 +233,13 @@ static void test_zap_requests(void **state)
         fail_msg("%s", err);
     assert_non_null(a);
     assert_int_equal(ed_auth_allowed_count(a), 2);
+    /* one ZAP handler per context: a second start fails cleanly */
+    ed_auth *second = NULL;
+    assert_int_equal(ed_auth_start(ctx, tpath("server.key"), tpath("allowed"), &counters, &second,
+                                   err, sizeof err),
+                     -1);
+    assert_null(second);
+    assert_non_null(strstr(err, "cannot bind the ZAP handler"));
     void *req = zmq_socket(ctx, ZMQ_REQ);
     int timeout = 5000, zero = 0;
     zmq_setsockopt(req, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
