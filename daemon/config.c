@@ -1,7 +1,8 @@
 /*
  * config.c — reads and validates enrichd.conf (libconfig) into an ed_config (see config.h and
  * docs/config.md). Strict: every key is known, typed and range-checked; errors carry file:line.
- * May touch: the configuration file (read), state_dir (stat/access), the host name. No sockets.
+ * May touch: the configuration file (read), state_dir (stat/access), the host name, the
+ * security group's key files and directory (read through auth.h to validate). No sockets.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "auth.h"
 
 #ifndef ENRICHD_DATADIR
 #define ENRICHD_DATADIR "/usr/local/share/enrichd"
@@ -127,6 +129,13 @@ int ed_config_defaults(ed_config *cfg, char *err, size_t errlen)
             snprintf(err, errlen, "out of memory");
         return -1;
     }
+    cfg->curve_secret_key_file = strdup("");
+    cfg->curve_allowed_keys_dir = strdup("");
+    if (cfg->curve_secret_key_file == NULL || cfg->curve_allowed_keys_dir == NULL) {
+        if (errlen > 0)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -155,6 +164,8 @@ void ed_config_free(ed_config *cfg)
     free(cfg->metrics_bind);
     sock_config_free(&cfg->feed);
     sock_config_free(&cfg->output);
+    free(cfg->curve_secret_key_file);
+    free(cfg->curve_allowed_keys_dir);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -435,14 +446,44 @@ static int read_metrics_group(const load_ctx *lc, const config_setting_t *root, 
     return 0;
 }
 
+/* security = { curve_secret_key_file = "..."; curve_allowed_keys_dir = "..."; }: paths resolve
+ * like data_dir; ed_auth_check validates both (both or none, key file mode, *.pub files). */
+static int read_security(const load_ctx *lc, const config_setting_t *root, ed_config *cfg)
+{
+    const config_setting_t *g = config_setting_get_member(root, "security");
+    if (g == NULL)
+        return 0;
+    static const char *const keys[] = {"curve_secret_key_file", "curve_allowed_keys_dir", NULL};
+    if (require_group(lc, g) < 0 ||
+        check_known_keys(lc, g, keys, "curve_secret_key_file, curve_allowed_keys_dir") < 0)
+        return -1;
+    char **dst[2] = {&cfg->curve_secret_key_file, &cfg->curve_allowed_keys_dir};
+    for (int i = 0; i < 2; i++) {
+        const config_setting_t *s = config_setting_get_member(g, keys[i]);
+        const char *str = NULL;
+        if (s == NULL)
+            continue;
+        if (get_string(lc, s, &str) < 0)
+            return -1;
+        free(*dst[i]);
+        if ((*dst[i] = resolve_path(lc, str)) == NULL)
+            return set_oom(lc);
+    }
+    char msg[ED_CONFIG_ERRLEN];
+    if (ed_auth_check(cfg->curve_secret_key_file, cfg->curve_allowed_keys_dir, msg,
+                      sizeof msg) < 0)
+        return set_error(lc, g, "%s", msg);
+    return 0;
+}
+
 static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config *cfg)
 {
     static const char *const known[] = {"instance", "data_dir", "state_dir", "workers",
                                         "drain_timeout_ms", "log", "input", "feed", "output",
-                                        "metrics", NULL};
+                                        "metrics", "security", NULL};
     if (check_known_keys(lc, root, known,
                          "instance, data_dir, state_dir, workers, drain_timeout_ms, log, input, "
-                         "feed, output, metrics") < 0)
+                         "feed, output, metrics, security") < 0)
         return -1;
 
     const config_setting_t *s;
@@ -529,7 +570,7 @@ static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config
     if (read_socket_group(lc, root, "feed", &cfg->feed) < 0 ||
         read_socket_group(lc, root, "output", &cfg->output) < 0)
         return -1;
-    if (read_metrics_group(lc, root, cfg) < 0)
+    if (read_metrics_group(lc, root, cfg) < 0 || read_security(lc, root, cfg) < 0)
         return -1;
     return 0;
 }

@@ -3,7 +3,8 @@
  * Loading validates strictly: unknown keys, wrong types and out-of-range values are errors that
  * name the file and line. A loaded ed_config owns all its strings (ed_config_free releases them);
  * nothing here touches sockets or threads.
- * May touch: the configuration file (read), state_dir (stat/access check), the host name.
+ * May touch: the configuration file (read), state_dir (stat/access check), the host name, the
+ * CURVE key files and allow-list directory of the security group (read, to validate them).
  */
 #ifndef ENRICHD_CONFIG_H
 #define ENRICHD_CONFIG_H
@@ -52,6 +53,9 @@ typedef struct ed_config {
     char *metrics_bind;            /* "HOST:PORT"; "" = off */
     int metrics_max_connections;   /* simultaneous HTTP connections */
     int metrics_idle_timeout_s;    /* an idle HTTP connection is closed after this */
+    /* security group (CURVE, auth.h): both "" = off, else both set and validated at load */
+    char *curve_secret_key_file;  /* absolute or resolved like data_dir */
+    char *curve_allowed_keys_dir;
 } ed_config;
 
 /* Fills cfg with the built-in defaults (what an empty file gives). Returns 0, or -1 on

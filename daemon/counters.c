@@ -20,6 +20,8 @@ void ed_counters_init(ed_counters *c)
         atomic_init(&c->topics[i].count, 0);
     }
     atomic_init(&c->ntopics, 0);
+    atomic_init(&c->auth_allowed, 0);
+    atomic_init(&c->auth_denied, 0);
 }
 
 void ed_counters_published(ed_counters *c, const char *topic)
@@ -104,5 +106,10 @@ void ed_counters_log_fields(const ed_counters *c, ed_log_line *line)
         char key[48];
         snprintf(key, sizeof key, "published.%s", c->topics[i].name);
         ed_log_int(line, key, (int64_t)atomic_load(&c->topics[i].count));
+    }
+    uint64_t allowed = atomic_load(&c->auth_allowed), denied = atomic_load(&c->auth_denied);
+    if (allowed > 0 || denied > 0) {
+        ed_log_int(line, "auth_allowed", (int64_t)allowed);
+        ed_log_int(line, "auth_denied", (int64_t)denied);
     }
 }

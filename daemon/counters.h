@@ -30,6 +30,9 @@ typedef struct ed_counters {
     _Atomic uint64_t other_topics;         /* published under a topic past ED_TOPICS_MAX */
     ed_topic_count topics[ED_TOPICS_MAX];
     _Atomic size_t ntopics;                /* release-stored after a slot's name is written */
+    /* CURVE (auth.c's ZAP handler): handshakes allowed / denied */
+    _Atomic uint64_t auth_allowed;
+    _Atomic uint64_t auth_denied;
 } ed_counters;
 
 void ed_counters_init(ed_counters *c);
@@ -55,7 +58,8 @@ uint64_t ed_counters_topic(const ed_counters *c, const char *topic);
 
 /* One line for sd_notify STATUS=: "received=N published=N errors=N (too_large=1 ...)". */
 void ed_counters_status(const ed_counters *c, char *out, size_t outlen);
-/* Adds received, published, errors and one field per non-zero error code / topic to a log line. */
+/* Adds received, published, errors and one field per non-zero error code / topic (and
+ * auth_allowed / auth_denied when not zero) to a log line. */
 void ed_counters_log_fields(const ed_counters *c, ed_log_line *line);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -33,6 +34,7 @@ struct ed_daemon {
     size_t nfeed_eps, noutput_eps;
     int stopped;
     ed_metrics *metrics;   /* HTTP /metrics, /healthz; NULL when off */
+    ed_auth *auth;         /* CURVE server key + ZAP handler; NULL when security is off */
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -87,6 +89,7 @@ static int attach_endpoints(void *sock, const char *name, const ed_sock_config *
             ed_log_str(&line, "endpoint", actual);
             ed_log_end(&line);
         }
+        ed_auth_warn_if_exposed(sock, name, actual);
     }
     for (size_t i = 0; i < sc->nconnect; i++) {
         if (zmq_connect(sock, sc->connect[i]) != 0)
@@ -98,6 +101,7 @@ static int attach_endpoints(void *sock, const char *name, const ed_sock_config *
             ed_log_str(&line, "endpoint", sc->connect[i]);
             ed_log_end(&line);
         }
+        ed_auth_warn_if_exposed(sock, name, sc->connect[i]);
     }
     return 0;
 }
@@ -210,6 +214,8 @@ static void abort_start(ed_daemon *d)
         }
         ed_close_socket(d->ctl, 0);
         d->ctl = NULL;
+        ed_auth_stop(d->auth);
+        d->auth = NULL;
         if (d->nthreads == 0)
             zmq_ctx_term(d->zctx);
         d->zctx = NULL;
@@ -231,6 +237,8 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
         return fail(err, errlen, "cannot create sockets: %s", zmq_strerror(errno));
     if (zmq_bind(d->publisher.from_pipeline, ED_INPROC_PUBLISH) != 0)
         return fail(err, errlen, "cannot bind %s: %s", ED_INPROC_PUBLISH, zmq_strerror(errno));
+    if (ed_auth_apply_server(d->publisher.out, d->auth) != 0)
+        return fail(err, errlen, "cannot set CURVE on the output socket: %s", zmq_strerror(errno));
     if (attach_endpoints(d->publisher.out, "output", &cfg->output, &d->output_eps,
                          &d->noutput_eps, err, errlen) < 0)
         return -1;
@@ -272,6 +280,8 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
     int64_t guard = cfg->max_frame_bytes > 0 ? (int64_t)cfg->max_frame_bytes : -1;
     if (zmq_setsockopt(d->receiver.feed, ZMQ_MAXMSGSIZE, &guard, sizeof guard) != 0)
         return fail(err, errlen, "cannot set the feed's frame guard: %s", zmq_strerror(errno));
+    if (ed_auth_apply_server(d->receiver.feed, d->auth) != 0)
+        return fail(err, errlen, "cannot set CURVE on the feed socket: %s", zmq_strerror(errno));
     if (attach_endpoints(d->receiver.feed, "feed", &cfg->feed, &d->feed_eps, &d->nfeed_eps,
                          err, errlen) < 0)
         return -1;
@@ -349,6 +359,12 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
         return fail(err, errlen, "cannot create the ZeroMQ context: %s", zmq_strerror(errno));
     }
     zmq_ctx_set(d->zctx, ZMQ_MAX_SOCKETS, 4 * d->nworkers + 64);
+    /* the ZAP handler must be bound before any CURVE server socket is */
+    if (ed_auth_start(d->zctx, cfg->curve_secret_key_file, cfg->curve_allowed_keys_dir,
+                      &sh->counters, &d->auth, err, errlen) < 0) {
+        abort_start(d);
+        return -1;
+    }
     if (create_sockets(d, cfg, err, errlen) < 0 ||
         ed_metrics_start(cfg, &d->sh, &d->metrics, err, errlen) < 0) {
         abort_start(d);
@@ -393,11 +409,20 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
 int ed_daemon_reload(ed_daemon *d, const ed_config *new_cfg, char *err, size_t errlen)
 {
     char lerr[EX_ERRLEN] = "";
+    ed_auth_list *keys = NULL; /* the CURVE allow-list, re-read from its directory */
+    if (ed_auth_reload_prepare(d->auth, new_cfg->curve_secret_key_file,
+                               new_cfg->curve_allowed_keys_dir, &keys, err, errlen) < 0) {
+        atomic_fetch_add(&d->sh.stats.reload_failures, 1);
+        return -1;
+    }
     ex_resources *res = ex_resources_load(new_cfg->data_dir, NULL, lerr, sizeof lerr);
     if (res == NULL) {
         atomic_fetch_add(&d->sh.stats.reload_failures, 1);
+        ed_auth_list_free(keys);
         return fail(err, errlen, "cannot load resources from %s: %s", new_cfg->data_dir, lerr);
     }
+    ed_auth_reload_commit(d->auth, keys, new_cfg->curve_secret_key_file,
+                          new_cfg->curve_allowed_keys_dir);
     ed_res_slot_swap(&d->sh.resources, res);
     atomic_fetch_add(&d->sh.stats.reloads, 1);
     atomic_store(&d->sh.max_bytes, (size_t)new_cfg->max_bytes);
@@ -423,6 +448,8 @@ int ed_daemon_stop(ed_daemon *d, int timeout_ms, void (*tick)(void *), void *tic
         join_threads(d);
         ed_close_socket(d->ctl, 0);
         d->ctl = NULL;
+        ed_auth_stop(d->auth);
+        d->auth = NULL;
         zmq_ctx_term(d->zctx);
         d->zctx = NULL;
         return 0;
@@ -438,6 +465,8 @@ int ed_daemon_stop(ed_daemon *d, int timeout_ms, void (*tick)(void *), void *tic
     alive = wait_threads(d, 1000, tick, tick_arg);
     ed_close_socket(d->ctl, 0);
     d->ctl = NULL;
+    ed_auth_stop(d->auth); /* its thread left on ETERM */
+    d->auth = NULL;
     if (alive == 0) {
         join_threads(d);
         zmq_ctx_term(d->zctx);

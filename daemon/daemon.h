@@ -22,9 +22,10 @@ typedef struct ed_daemon ed_daemon;
  * Returns 0 with *out set, or -1 with err set (nothing left running). */
 int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t errlen);
 
-/* Applies the live settings of new_cfg (input.max_bytes) and reloads the resources from its
- * data_dir, swapping them in (work in flight finishes on the old ones). Returns 0, or -1 with
- * err set when the resources could not be loaded (nothing changed then). Main thread only. */
+/* Applies the live settings of new_cfg (input.max_bytes), re-reads the CURVE allow-list (when
+ * security is on) and reloads the resources from its data_dir, swapping them in (work in flight
+ * finishes on the old ones). Returns 0, or -1 with err set when the allow-list or the resources
+ * could not be loaded (nothing changed then). Main thread only. */
 int ed_daemon_reload(ed_daemon *d, const ed_config *new_cfg, char *err, size_t errlen);
 
 /* Drains and stops: the feed's bound endpoints close (no new input), the receiver takes what

@@ -227,6 +227,12 @@ void ed_metrics_render(ed_shared *sh, ed_prom *p)
         const char *labels[] = {"code", ed_errcode_name((ed_errcode)i), NULL};
         ed_prom_u64(p, "enrichd_errors_total", labels, atomic_load(&c->errors[i]));
     }
+    ed_prom_family(p, "enrichd_auth_total", "counter",
+                   "CURVE handshakes checked by the ZAP handler, per result (0 while CURVE is off).");
+    const char *allowed[] = {"result", "allowed", NULL};
+    const char *denied[] = {"result", "denied", NULL};
+    ed_prom_u64(p, "enrichd_auth_total", allowed, atomic_load(&c->auth_allowed));
+    ed_prom_u64(p, "enrichd_auth_total", denied, atomic_load(&c->auth_denied));
 
     ed_prom_family(p, "enrichd_worker_queue_jobs", "gauge",
                    "Articles handed to a worker and not finished yet, per worker.");

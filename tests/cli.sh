@@ -209,6 +209,41 @@ else
     echo "SKIP: enrichd absent: bench e2e not run"
 fi
 
+# ---- keygen: file modes whatever the umask, format, refusals; CURVE client options --------------
+expect_status 0 "keygen" -- sh -c 'umask 077 && exec "$0" keygen "$1"' "$ENRICH" "$T/k1"
+[ "$(stat -c %a "$T/k1.key")" = 600 ] && pass || fail "keygen: k1.key mode $(stat -c %a "$T/k1.key"), want 600"
+[ "$(stat -c %a "$T/k1.pub")" = 644 ] && pass || fail "keygen: k1.pub mode $(stat -c %a "$T/k1.pub"), want 644 (umask 077)"
+Z85='[][0-9A-Za-z.:+=^!/*?&<>(){}@%$#-]{40}'
+grep -Eq "^public-key = \"$Z85\"\$" "$T/k1.pub" && pass || fail "keygen: k1.pub format"
+grep -Eq "^secret-key = \"$Z85\"\$" "$T/k1.key" && pass || fail "keygen: k1.key has no secret-key line"
+! grep -q '^secret-key' "$T/k1.pub" && pass || fail "keygen: the .pub holds the secret"
+[ "$(grep '^public-key' "$T/k1.key")" = "$(grep '^public-key' "$T/k1.pub")" ] && pass || fail "keygen: .key and .pub public keys differ"
+grep -q "^public-key = " "$T/out" && pass || fail "keygen prints no public key"
+old_pub=$(cat "$T/k1.pub")
+expect_status 1 "keygen over existing files" -- "$ENRICH" keygen "$T/k1"
+grep -q "exists (use --force" "$T/err" && pass || fail "keygen over existing: $(cat "$T/err")"
+[ "$(cat "$T/k1.pub")" = "$old_pub" ] && pass || fail "keygen without --force changed k1.pub"
+expect_status 0 "keygen --force" -- "$ENRICH" keygen --force "$T/k1"
+[ "$(cat "$T/k1.pub")" != "$old_pub" ] && pass || fail "keygen --force kept the old key"
+[ "$(stat -c %a "$T/k1.key")" = 600 ] && pass || fail "keygen --force: k1.key mode"
+[ -z "$(ls "$T" | grep tmp)" ] && pass || fail "keygen left temporary files: $(ls "$T")"
+expect_status 2 "keygen without NAME" -- "$ENRICH" keygen
+expect_status 2 "keygen with two names" -- "$ENRICH" keygen "$T/a" "$T/b"
+expect_status 1 "keygen into a missing directory" -- "$ENRICH" keygen "$T/no/such/dir/k"
+expect_status 0 "keygen --help" -- "$ENRICH" keygen --help
+grep -q "NAME.key" "$T/out" && pass || fail "keygen --help"
+expect_status 0 "--help lists keygen" -- "$ENRICH" --help
+grep -q "keygen" "$T/out" && pass || fail "--help does not list keygen"
+expect_status 2 "push --server-key without --key" -- "$ENRICH" push --server-key "$T/k1.pub" tcp://127.0.0.1:9 "$T/fr.txt"
+grep -q "go together" "$T/err" && pass || fail "push half CURVE: $(head -1 "$T/err")"
+expect_status 2 "tail --key without --server-key" -- "$ENRICH" tail --key "$T/k1.key" tcp://127.0.0.1:9
+chmod 644 "$T/k1.key"
+expect_status 1 "push with a 0644 client key" -- "$ENRICH" push --server-key "$T/k1.pub" --key "$T/k1.key" tcp://127.0.0.1:9 "$T/fr.txt"
+grep -q "has mode 0644" "$T/err" && pass || fail "push 0644 key: $(cat "$T/err")"
+chmod 600 "$T/k1.key"
+expect_status 1 "tail with a broken server key" -- "$ENRICH" tail --server-key "$T/fr.txt" --key "$T/k1.key" tcp://127.0.0.1:9
+grep -q "fr.txt:1:" "$T/err" && pass || fail "tail broken server key: $(cat "$T/err")"
+
 # ---- push and tail against a pyzmq peer ---------------------------------------------------------
 if ! "$PY" -c 'import zmq' 2>/dev/null; then
     echo "SKIP: pyzmq absent: push/tail checks not run"

@@ -31,6 +31,15 @@ int cmd_push(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_dlq(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+
+/* CURVE client (curve.c): makes sock a CURVE client with the server's public key from
+ * server_key_file (a .pub or .key file) and our key pair from key_file (a .key file, refused when
+ * group or others may access it). Both NULL: does nothing. Call before connect. Returns
+ * CLI_EXIT_OK, CLI_EXIT_USAGE (only one of the two given) or CLI_EXIT_FAIL, with the message
+ * printed as "enrich CMD: ...". */
+int cli_curve_client(void *sock, const char *cmd, const char *server_key_file,
+                     const char *key_file);
 
 /* Prints the usage of one command (or of the tool when cmd is NULL) to out. */
 void cli_usage(FILE *out, const char *cmd);

@@ -113,7 +113,8 @@ static int on_error_record(void *arg, const replay_rec *r)
 
 int cmd_dlq(int argc, char **argv)
 {
-    enum { OPT_REPLAY = 256, OPT_FROM, OPT_RAW, OPT_JSON, OPT_PAGE, OPT_TIMEOUT, OPT_HELP };
+    enum { OPT_REPLAY = 256, OPT_FROM, OPT_RAW, OPT_JSON, OPT_PAGE, OPT_TIMEOUT, OPT_HELP,
+           OPT_SERVER_KEY, OPT_KEY };
     static const struct option longopts[] = {
         {"replay", required_argument, NULL, OPT_REPLAY},
         {"from", required_argument, NULL, OPT_FROM},
@@ -122,8 +123,11 @@ int cmd_dlq(int argc, char **argv)
         {"page", required_argument, NULL, OPT_PAGE},
         {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
         {"help", no_argument, NULL, OPT_HELP},
+        {"server-key", required_argument, NULL, OPT_SERVER_KEY},
+        {"key", required_argument, NULL, OPT_KEY},
         {NULL, 0, NULL, 0}};
     const char *endpoint = REPLAY_DEFAULT_ENDPOINT;
+    const char *server_key = NULL, *key = NULL; /* CURVE (curve.c) */
     uint64_t from = 0, page = REPLAY_DEFAULT_PAGE, timeout = REPLAY_DEFAULT_TIMEOUT_MS;
     dlq_run run;
     memset(&run, 0, sizeof run);
@@ -157,6 +161,12 @@ int cmd_dlq(int argc, char **argv)
         case OPT_HELP:
             cli_usage(stdout, "dlq");
             return CLI_EXIT_OK;
+        case OPT_SERVER_KEY:
+            server_key = optarg;
+            break;
+        case OPT_KEY:
+            key = optarg;
+            break;
         default:
             cli_usage(stderr, "dlq");
             return CLI_EXIT_USAGE;
@@ -175,7 +185,8 @@ int cmd_dlq(int argc, char **argv)
     }
     static const char *const error_topic[] = {"error"};
     replay_client rc = {.timeout_ms = (int)timeout, .stop_fd = stop_fd, .page = page,
-                        .topics = error_topic, .ntopics = 1, .raw = run.raw_dir != NULL};
+                        .topics = error_topic, .ntopics = 1, .raw = run.raw_dir != NULL,
+                        .server_key = server_key, .key = key};
     void *ctx = zmq_ctx_new();
     int status = ctx ? replay_open(&rc, ctx, endpoint, "dlq") : CLI_EXIT_FAIL;
     if (status == CLI_EXIT_OK) {

@@ -46,7 +46,7 @@ static int send_frame(push_state *ps, const void *bytes, size_t len)
 int cmd_push(int argc, char **argv)
 {
     enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_ACK, OPT_ACK_ENDPOINT, OPT_WINDOW, OPT_RETRIES,
-           OPT_QUIET, OPT_HELP };
+           OPT_QUIET, OPT_HELP, OPT_SERVER_KEY, OPT_KEY };
     static const struct option longopts[] = {
         {"count", no_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -57,9 +57,12 @@ int cmd_push(int argc, char **argv)
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
+        {"server-key", required_argument, NULL, OPT_SERVER_KEY},
+        {"key", required_argument, NULL, OPT_KEY},
         {NULL, 0, NULL, 0}};
     int print_count = 0, ack = 0, timeout_set = 0;
     uint64_t timeout = 30000;
+    const char *server_key = NULL, *key = NULL; /* CURVE (curve.c) */
     push_ack_opts ao = {.endpoint = NULL,
                         .window = PUSH_ACK_DEFAULT_WINDOW,
                         .timeout_ms = PUSH_ACK_DEFAULT_TIMEOUT_MS,
@@ -97,6 +100,12 @@ int cmd_push(int argc, char **argv)
         case OPT_HELP:
             cli_usage(stdout, "push");
             return CLI_EXIT_OK;
+        case OPT_SERVER_KEY:
+            server_key = optarg;
+            break;
+        case OPT_KEY:
+            key = optarg;
+            break;
         default:
             cli_usage(stderr, "push");
             return CLI_EXIT_USAGE;
@@ -113,6 +122,8 @@ int cmd_push(int argc, char **argv)
             ao.endpoint = argv[optind++];
         if (!ao.endpoint)
             ao.endpoint = PUSH_ACK_DEFAULT_ENDPOINT;
+        ao.server_key = server_key;
+        ao.key = key;
         return push_ack_run(&ao, argv + optind, argc - optind);
     }
     if (optind >= argc)
@@ -137,7 +148,9 @@ int cmd_push(int argc, char **argv)
         zmq_ctx_term(ctx);
         return CLI_EXIT_FAIL;
     }
-    int crc = cli_connect(ps.sock, "push", endpoint);
+    int crc = cli_curve_client(ps.sock, "push", server_key, key);
+    if (crc == CLI_EXIT_OK)
+        crc = cli_connect(ps.sock, "push", endpoint);
     if (crc != CLI_EXIT_OK) {
         zmq_close(ps.sock);
         zmq_ctx_term(ctx);

@@ -43,6 +43,7 @@ typedef struct tail_opts {
     int from_set;
     uint64_t from;
     uint64_t page, replay_timeout_ms, buffer;
+    const char *server_key, *key; /* CURVE client key files (curve.c), or NULL */
 } tail_opts;
 
 /* ---- output ----------------------------------------------------------------------------- */
@@ -447,6 +448,8 @@ static int tail_from(const tail_opts *o, void *ctx, void *sock, int stop_fd)
     f.rc.page = o->page;
     f.rc.topics = o->topics;
     f.rc.ntopics = o->ntopics;
+    f.rc.server_key = o->server_key;
+    f.rc.key = o->key;
     int rc = replay_open(&f.rc, ctx, o->replay, "tail");
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -514,7 +517,7 @@ out:
 int cmd_tail(int argc, char **argv)
 {
     enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_TOPIC, OPT_WITH_TOPIC, OPT_FROM, OPT_REPLAY,
-           OPT_ENDPOINT, OPT_PAGE, OPT_REPLAY_TIMEOUT, OPT_BUFFER, OPT_HELP };
+           OPT_ENDPOINT, OPT_PAGE, OPT_REPLAY_TIMEOUT, OPT_BUFFER, OPT_HELP, OPT_SERVER_KEY, OPT_KEY };
     static const struct option longopts[] = {
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -528,6 +531,8 @@ int cmd_tail(int argc, char **argv)
         {"replay-timeout-ms", required_argument, NULL, OPT_REPLAY_TIMEOUT},
         {"buffer", required_argument, NULL, OPT_BUFFER},
         {"help", no_argument, NULL, OPT_HELP},
+        {"server-key", required_argument, NULL, OPT_SERVER_KEY},
+        {"key", required_argument, NULL, OPT_KEY},
         {NULL, 0, NULL, 0}};
     tail_opts o;
     memset(&o, 0, sizeof o);
@@ -584,6 +589,12 @@ int cmd_tail(int argc, char **argv)
         case OPT_HELP:
             cli_usage(stdout, "tail");
             return CLI_EXIT_OK;
+        case OPT_SERVER_KEY:
+            o.server_key = optarg;
+            break;
+        case OPT_KEY:
+            o.key = optarg;
+            break;
         default:
             cli_usage(stderr, "tail");
             return CLI_EXIT_USAGE;
@@ -616,6 +627,9 @@ int cmd_tail(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
+    rc = cli_curve_client(sock, "tail", o.server_key, o.key);
+    if (rc != CLI_EXIT_OK)
+        goto out;
     /* --from subscribes to everything: the seq of every record must be seen to find holes. */
     if (o.ntopics == 0 || o.from_set) {
         if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0)

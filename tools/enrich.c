@@ -1,7 +1,7 @@
 /*
  * enrich.c — main of the `enrich` command-line tool: dispatches to one command per file
- * (cmd_extract.c, cmd_push.c, cmd_tail.c, cmd_dlq.c, cmd_bench.c), prints usage and version, and holds the
- * small helpers the commands share (declared in cli.h). Touches only tools/.
+ * (cmd_extract.c, cmd_push.c, cmd_tail.c, cmd_dlq.c, cmd_bench.c, cmd_keygen.c), prints usage and
+ * version, and holds the small helpers the commands share (declared in cli.h). Touches only tools/.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -31,6 +31,7 @@ static const char USAGE_MAIN[] =
     "            the journal first, then follow, each record once)\n"
     "  dlq       list the rejected inputs the journal holds\n"
     "  bench     benchmarks: `bench extract` (in process), `bench e2e` (real daemon)\n"
+    "  keygen    make a CURVE key pair: NAME.key (secret) and NAME.pub\n"
     "\n"
     "  enrich --help | enrich COMMAND --help | enrich --version\n"
     "exit status: 0 ok, 1 failure or rejected input, 2 usage error, 3 timeout (tail),\n"
@@ -53,6 +54,19 @@ static const char USAGE_EXTRACT[] =
     "exit status: 0 all inputs enriched, 1 some input rejected (its error record is printed),\n"
     "2 usage error\n";
 
+/* The client side of CURVE (curve.c), shared by the commands that connect to the daemon. */
+#define CURVE_OPTIONS \
+    "  --server-key FILE  the daemon's public key (its .pub file): talk CURVE to it; needs --key\n" \
+    "  --key FILE         our key pair (a .key file from `enrich keygen`, mode 0600); the daemon\n" \
+    "                     must have our .pub in its security.curve_allowed_keys_dir\n"
+
+static const char USAGE_KEYGEN[] =
+    "usage: enrich keygen [--force] NAME\n"
+    "Makes a CURVE key pair and writes NAME.key (public and secret key, mode 0600) and NAME.pub\n"
+    "(public key, mode 0644). Give NAME.pub to the other side: a daemon's\n"
+    "security.curve_allowed_keys_dir for a client, --server-key for the daemon's own.\n"
+    "  --force            replace existing files (else an existing file is an error)\n";
+
 static const char USAGE_PUSH[] =
     "usage: enrich push [OPTIONS] ENDPOINT [FILE...]\n"
     "       enrich push --ack [OPTIONS] [ENDPOINT] [FILE...]\n"
@@ -63,6 +77,7 @@ static const char USAGE_PUSH[] =
     "  --count            print the number of frames sent\n"
     "  --timeout MS       give up when no peer takes a frame for MS ms (default 30000; 0 = wait\n"
     "                     forever)\n"
+    CURVE_OPTIONS
     "With --ack: a DEALER to the acknowledged feed; every article is answered \"ok\" (journaled)\n"
     "or \"error\" (rejected); an article not answered in time is sent again, unchanged.\n"
     "  --ack-endpoint E   acked feed endpoint (default tcp://127.0.0.1:5556; also ENDPOINT)\n"
@@ -94,6 +109,7 @@ static const char USAGE_TAIL[] =
     "  --replay-timeout-ms MS  wait for each replay message (default 5000)\n"
     "  --buffer N         live records kept while replaying (default 100000; more are\n"
     "                     fetched again from the journal)\n"
+    CURVE_OPTIONS
     "SIGINT/SIGTERM exit cleanly with status 0. Exit status: 0, 1 failure (--from: the replay\n"
     "endpoint did not answer), 2 usage error, 3 timeout.\n";
 
@@ -107,6 +123,7 @@ static const char USAGE_DLQ[] =
     "  --json             print the error records (JSON lines) instead\n"
     "  --page N           records per replay request (default 1000)\n"
     "  --timeout-ms MS    wait for each replay message (default 5000)\n"
+    CURVE_OPTIONS
     "exit status: 0 listed, 1 failure (no answer, write error), 2 usage error\n";
 
 static const char USAGE_BENCH[] =
@@ -136,6 +153,8 @@ void cli_usage(FILE *out, const char *cmd)
         text = USAGE_DLQ;
     else if (cmd && strcmp(cmd, "bench") == 0)
         text = USAGE_BENCH;
+    else if (cmd && strcmp(cmd, "keygen") == 0)
+        text = USAGE_KEYGEN;
     fputs(text, out);
 }
 
@@ -330,5 +349,7 @@ int main(int argc, char **argv)
         return cmd_dlq(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
+    if (strcmp(cmd, "keygen") == 0)
+        return cmd_keygen(argc - 1, argv + 1);
     return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

@@ -201,7 +201,9 @@ int push_ack_run(const push_ack_opts *o, char **files, int nfiles)
         fprintf(stderr, "enrich push: socket setup: %s\n", zmq_strerror(errno));
         rc = CLI_EXIT_FAIL;
     } else {
-        rc = cli_connect(r.sock, "push", o->endpoint);
+        rc = cli_curve_client(r.sock, "push", o->server_key, o->key);
+        if (rc == CLI_EXIT_OK)
+            rc = cli_connect(r.sock, "push", o->endpoint);
     }
     if (rc != CLI_EXIT_OK)
         goto out;

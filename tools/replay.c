@@ -15,14 +15,18 @@
 #include "net.h"
 #include "replay.h"
 
-static int make_socket(replay_client *c)
+/* A new DEALER with CURVE applied when configured. Returns CLI_EXIT_OK, or an exit code with
+ * the message printed for command cmd. */
+static int make_socket(replay_client *c, const char *cmd)
 {
     c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
     int zero = 0;
     if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_setsockopt(c->sock, ZMQ_RCVHWM, &zero, sizeof zero) != 0)
-        return -1;
-    return 0;
+        zmq_setsockopt(c->sock, ZMQ_RCVHWM, &zero, sizeof zero) != 0) {
+        fprintf(stderr, "enrich %s: replay socket: %s\n", cmd, zmq_strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    return cli_curve_client(c->sock, cmd, c->server_key, c->key);
 }
 
 int replay_open(replay_client *c, void *ctx, const char *endpoint, const char *cmd)
@@ -33,12 +37,12 @@ int replay_open(replay_client *c, void *ctx, const char *endpoint, const char *c
         c->timeout_ms = REPLAY_DEFAULT_TIMEOUT_MS;
     if (c->page == 0)
         c->page = REPLAY_DEFAULT_PAGE;
-    if (make_socket(c) != 0) {
-        fprintf(stderr, "enrich %s: replay socket: %s\n", cmd, zmq_strerror(errno));
+    int rc = make_socket(c, cmd);
+    if (rc != CLI_EXIT_OK) {
         replay_close(c);
-        return CLI_EXIT_FAIL;
+        return rc;
     }
-    int rc = cli_connect(c->sock, cmd, endpoint);
+    rc = cli_connect(c->sock, cmd, endpoint);
     if (rc != CLI_EXIT_OK)
         replay_close(c);
     return rc;
@@ -55,7 +59,7 @@ void replay_close(replay_client *c)
 static void reset_socket(replay_client *c)
 {
     replay_close(c);
-    if (make_socket(c) != 0 || zmq_connect(c->sock, c->endpoint) != 0)
+    if (make_socket(c, "replay") != CLI_EXIT_OK || zmq_connect(c->sock, c->endpoint) != 0)
         replay_close(c); /* the next replay_page reports it */
 }
 

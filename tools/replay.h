@@ -43,6 +43,7 @@ typedef struct replay_client {
     const char *const *topics;
     int ntopics;           /* 0: every topic */
     int raw;               /* ask for the raw input of error records */
+    const char *server_key, *key; /* CURVE client key files (curve.c), or NULL: plain */
 } replay_client;
 
 /* Creates the socket and connects. Returns CLI_EXIT_OK, or CLI_EXIT_USAGE / CLI_EXIT_FAIL with
