@@ -53,7 +53,8 @@ enum role {
     R_SUB,
     R_PULL,
     R_ATTR,
-    R_FURN
+    R_FURN,
+    R_WEAK /* furniture only next to furniture (while classifying) */
 };
 
 typedef struct lpara {
@@ -233,10 +234,14 @@ static unsigned word_bounds(const char *low, size_t ln, size_t pos, size_t *ends
     return k;
 }
 
-/* The longest phrase of one of the furniture kinds starting at low[pos] (want_val >= 0: of that
- * boilerplate kind only). */
+#define FM(k) (1u << (k))
+#define FM_ALL (FM(LW_FURN_LINE) | FM(LW_FURN_HEAD) | FM(LW_FURN_ANY) | FM(LW_FURN_NEAR))
+#define FM_LINE (FM(LW_FURN_LINE) | FM(LW_FURN_NEAR))
+
+/* The longest phrase of one of the furniture kinds in mask starting at low[pos] (want_val >= 0:
+ * of that boilerplate kind only). */
 static const lw_entry *furn_phrase(const lstate *st, const char *low, size_t ln, size_t pos,
-                                   int kind_only, int want_val, size_t *end)
+                                   unsigned mask, int want_val, size_t *end)
 {
     size_t ends[8];
     unsigned k = word_bounds(low, ln, pos, ends, 8);
@@ -245,9 +250,7 @@ static const lw_entry *furn_phrase(const lstate *st, const char *low, size_t ln,
         if (!lw_range(st->r, low + pos, ends[k] - pos, &a, &b))
             continue;
         for (; a < b; a++) {
-            if (a->kind != LW_FURN_LINE && a->kind != LW_FURN_HEAD && a->kind != LW_FURN_ANY)
-                continue;
-            if (kind_only && a->kind != kind_only)
+            if (!(mask & FM(a->kind)))
                 continue;
             if (want_val >= 0 && a->val != want_val)
                 continue;
@@ -282,8 +285,11 @@ static bool has_lower_letter(const char *s, size_t n)
     return false;
 }
 
-static bool furniture(const lstate *st, const char *s, size_t n, ex_boiler_kind *kind)
+/* Is the paragraph furniture? *weak: only if a neighbour is furniture of the same kind (one
+ * "near" phrase alone: "Facebook"). */
+static bool furniture(const lstate *st, const char *s, size_t n, ex_boiler_kind *kind, bool *weak)
 {
+    *weak = false;
     if (n == 0 || n > FURN_MAX_BYTES || count_words(s, n, FURN_MAX_WORDS + 1) > FURN_MAX_WORDS)
         return false;
     char low[FURN_MAX_BYTES * 3];
@@ -294,7 +300,7 @@ static bool furniture(const lstate *st, const char *s, size_t n, ex_boiler_kind 
     size_t pos = bullet_at(low, ln, 0);
     pos = lay_skip_spaces(low, ln, pos);
     size_t end = 0;
-    const lw_entry *e = furn_phrase(st, low, ln, pos, 0, -1, &end);
+    const lw_entry *e = furn_phrase(st, low, ln, pos, FM_ALL, -1, &end);
     if (!e)
         return false;
     if (e->kind == LW_FURN_ANY) {
@@ -313,23 +319,28 @@ static bool furniture(const lstate *st, const char *s, size_t n, ex_boiler_kind 
             return true;
         }
         /* a head phrase may also be a whole line of its own kind ("Lire la suite") */
-        e = furn_phrase(st, low, ln, pos, LW_FURN_LINE, -1, &end);
+        e = furn_phrase(st, low, ln, pos, FM_LINE, -1, &end);
         if (!e)
             return false;
     }
     /* line: the paragraph is a run of line phrases of one kind, with punctuation between */
     int val = e->val;
+    bool all_near = e->kind == LW_FURN_NEAR;
+    unsigned count = 1;
     size_t j = skip_punct(low, ln, end);
-    unsigned guard = 0;
-    while (j < ln && guard++ < 16) {
+    while (j < ln && count < 16) {
         size_t e2;
-        if (!furn_phrase(st, low, ln, j, LW_FURN_LINE, val, &e2))
+        const lw_entry *x = furn_phrase(st, low, ln, j, FM_LINE, val, &e2);
+        if (!x)
             return false;
+        all_near = all_near && x->kind == LW_FURN_NEAR;
+        count++;
         j = skip_punct(low, ln, e2);
     }
     if (j < ln)
         return false;
     *kind = (ex_boiler_kind)val;
+    *weak = all_near && count == 1;
     return true;
 }
 
@@ -591,8 +602,17 @@ static bool dateline(const lstate *st, const char *s, size_t n, lay_ymd *date, b
     /* "22 mai 2012. –", "2 janvier 2018 . –", "1er janvier 2016, 14h30 . –",
      * "Thursday, May 7, 2015" (alone) */
     if (lay_date_at(st->r, s, n, 0, date, &e)) {
+        /* a weekday and a full date open the paragraph: "Thursday, May 7, 2015 On Tuesday…" */
+        size_t w0 = lay_word_end(s, n, 0);
+        if (w0 > 0 && lw_has(st->r, s, w0, LW_WEEKDAY, NULL) && e + 1 < n && s[e] == ' ' &&
+            lay_is_upper(first_cp(s + e + 1, n - e - 1))) {
+            *dated = true;
+            return true;
+        }
         unsigned letters = 0;
-        size_t lim = e + 48 < n ? e + 48 : n;
+        /* after a comma, a place may come before the dash: "12 mars 2016, Montpellier . –" */
+        bool place = e < n && s[e] == ',';
+        size_t lim = e + (place ? 80 : 48) < n ? e + (place ? 80 : 48) : n;
         for (size_t j = e; j < lim;) {
             uint32_t cp;
             size_t l = lay_decode(s + j, n - j, &cp);
@@ -602,7 +622,7 @@ static bool dateline(const lstate *st, const char *s, size_t n, lay_ymd *date, b
                 *dated = true;
                 return true;
             }
-            if (lay_is_letter(cp) && ++letters > 6)
+            if (lay_is_letter(cp) && ++letters > 6 && !place)
                 break;
             if (cp == '.' && j + 1 < n && s[j + 1] == ' ' && j + 2 < n &&
                 lay_is_upper(first_cp(s + j + 2, n - j - 2)))
@@ -981,17 +1001,31 @@ static bool classify(lstate *st, uint32_t title_len)
     uint32_t np = st->np;
     byline_info b;
 
-    /* 1. furniture */
+    /* 1. furniture; a weak line ("Facebook") only next to furniture of its kind */
     uint32_t kept = 0;
+    bool any_weak = false;
     for (uint32_t i = 0; i < np; i++) {
         ex_boiler_kind k;
-        if (furniture(st, ptext(st, i), plen(st, i), &k)) {
-            p[i].role = R_FURN;
+        bool weak;
+        if (furniture(st, ptext(st, i), plen(st, i), &k, &weak)) {
+            p[i].role = weak ? R_WEAK : R_FURN;
             p[i].boiler = (uint8_t)k;
-        } else {
-            kept++;
+            any_weak = any_weak || weak;
         }
     }
+    if (any_weak) {
+        for (uint32_t i = 1; i < np; i++) /* forward, then backward: chains from an anchor */
+            if (p[i].role == R_WEAK && p[i - 1].role == R_FURN && p[i - 1].boiler == p[i].boiler)
+                p[i].role = R_FURN;
+        for (uint32_t i = np; i-- > 1;)
+            if (p[i - 1].role == R_WEAK && p[i].role == R_FURN && p[i - 1].boiler == p[i].boiler)
+                p[i - 1].role = R_FURN;
+        for (uint32_t i = 0; i < np; i++)
+            if (p[i].role == R_WEAK)
+                p[i].role = R_BODY;
+    }
+    for (uint32_t i = 0; i < np; i++)
+        kept += p[i].role != R_FURN;
     if (kept == 0)
         for (uint32_t i = 0; i < np; i++)
             p[i].role = R_BODY;

@@ -22,7 +22,8 @@ enum lw_kind {
     LW_WEEKDAY,     /* from dates.txt; value 1..7 */
     LW_FURN_LINE,   /* layout-furniture.txt; value = ex_boiler_kind */
     LW_FURN_HEAD,
-    LW_FURN_ANY
+    LW_FURN_ANY,
+    LW_FURN_NEAR    /* a line phrase that counts only next to other furniture of its kind */
 };
 
 typedef struct lw_entry {

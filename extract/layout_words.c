@@ -127,6 +127,8 @@ static ex_status lw_load_file(struct ex_layout_res *r, const char *data_dir, con
                 kind = LW_FURN_HEAD;
             else if (strcmp(m, "any") == 0)
                 kind = LW_FURN_ANY;
+            else if (strcmp(m, "near") == 0)
+                kind = LW_FURN_NEAR;
             if (val < 0)
                 kind = 0;
         } else if (ff == FF_DATES) {
