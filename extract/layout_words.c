@@ -574,7 +574,10 @@ static size_t name_token(const struct ex_layout_res *r, const char *s, size_t n,
         uint32_t nx;
         if (e + 1 < n) {
             lay_decode(s + e + 1, n - e - 1, &nx);
-            if (lay_is_upper(nx))
+            size_t e2 = lay_word_end(s, n, e + 1);
+            if (lay_is_upper(nx) || /* "van der Berg" */
+                (e2 > e + 1 && e2 < n && s[e2] == ' ' &&
+                 lw_has(r, s + e + 1, e2 - e - 1, LW_PARTICLE, NULL)))
                 return e;
         }
     }
