@@ -74,6 +74,7 @@ typedef struct byline_info {
     uint32_t name_s[MAX_NAMES], name_e[MAX_NAMES]; /* offsets into the paragraph */
     unsigned nn;
     bool has_pub, has_upd;
+    bool agency; /* a signature of agencies only: "(AFP)", "— Reuters" */
     lay_ymd pub, upd;
 } byline_info;
 
@@ -84,6 +85,10 @@ typedef struct lstate {
     uint32_t np;
     bool have_pub, have_dl, have_upd; /* dates found: byline publication, dateline, update */
     lay_ymd pub, dl, upd;
+    ex_vec agencies;           /* const char *: agency signatures, authors only when alone */
+    uint32_t dl_agency_s, dl_agency_e; /* "PARIS (AFP) –": the agency, in paragraph dl_agency_p */
+    uint32_t dl_agency_p;
+    bool have_dl_agency;
 } lstate;
 
 /* ---- small helpers over one paragraph -------------------------------------------------------- */
@@ -202,7 +207,7 @@ static bool is_separator(uint32_t cp)
 
 static bool is_wordchar(uint32_t cp)
 {
-    return lay_is_letter(cp) || (cp >= '0' && cp <= '9') || cp == '\'';
+    return lay_is_letter(cp) || (cp >= '0' && cp <= '9') || cp == '\'' || cp == '#';
 }
 
 /* ---- furniture ------------------------------------------------------------------------------- */
@@ -235,7 +240,9 @@ static unsigned word_bounds(const char *low, size_t ln, size_t pos, size_t *ends
 }
 
 #define FM(k) (1u << (k))
-#define FM_ALL (FM(LW_FURN_LINE) | FM(LW_FURN_HEAD) | FM(LW_FURN_ANY) | FM(LW_FURN_NEAR))
+#define FM_ALL                                                                                     \
+    (FM(LW_FURN_LINE) | FM(LW_FURN_HEAD) | FM(LW_FURN_ANY) | FM(LW_FURN_NEAR) |                  \
+     FM(LW_FURN_CONTAINS))
 #define FM_LINE (FM(LW_FURN_LINE) | FM(LW_FURN_NEAR))
 
 /* The longest phrase of one of the furniture kinds in mask starting at low[pos] (want_val >= 0:
@@ -285,45 +292,18 @@ static bool has_lower_letter(const char *s, size_t n)
     return false;
 }
 
-/* Is the paragraph furniture? *weak: only if a neighbour is furniture of the same kind (one
- * "near" phrase alone: "Facebook"). */
-static bool furniture(const lstate *st, const char *s, size_t n, ex_boiler_kind *kind, bool *weak)
+/* The paragraph's furniture match. */
+typedef struct furn_match {
+    ex_boiler_kind kind;
+    bool weak; /* one "near" phrase alone ("Facebook"): furniture only next to its kind */
+    bool bare; /* a related head with nothing after it ("À LIRE AUSSI :"): the next line is
+                  the linked headline */
+} furn_match;
+
+/* A run of line phrases of one kind from low[j] to the end, punctuation between them. */
+static bool line_run(const lstate *st, const char *low, size_t ln, const lw_entry *e, size_t end,
+                     furn_match *m)
 {
-    *weak = false;
-    if (n == 0 || n > FURN_MAX_BYTES || count_words(s, n, FURN_MAX_WORDS + 1) > FURN_MAX_WORDS)
-        return false;
-    char low[FURN_MAX_BYTES * 3];
-    int lnl = ex_utf8_lower(s, n, low, sizeof low);
-    if (lnl <= 0)
-        return false;
-    size_t ln = (size_t)lnl;
-    size_t pos = bullet_at(low, ln, 0);
-    pos = lay_skip_spaces(low, ln, pos);
-    size_t end = 0;
-    const lw_entry *e = furn_phrase(st, low, ln, pos, FM_ALL, -1, &end);
-    if (!e)
-        return false;
-    if (e->kind == LW_FURN_ANY) {
-        *kind = (ex_boiler_kind)e->val;
-        return true;
-    }
-    if (e->kind == LW_FURN_HEAD) {
-        size_t j = lay_skip_spaces(low, ln, end);
-        uint32_t cp = 0;
-        if (j < ln)
-            lay_decode(low + j, ln - j, &cp);
-        bool caps = ln == n && !has_lower_letter(s + pos, end - pos) && end - pos >= 3;
-        if (j >= ln || is_separator(cp) || caps ||
-            skip_punct(low, ln, j) >= ln) {
-            *kind = (ex_boiler_kind)e->val;
-            return true;
-        }
-        /* a head phrase may also be a whole line of its own kind ("Lire la suite") */
-        e = furn_phrase(st, low, ln, pos, FM_LINE, -1, &end);
-        if (!e)
-            return false;
-    }
-    /* line: the paragraph is a run of line phrases of one kind, with punctuation between */
     int val = e->val;
     bool all_near = e->kind == LW_FURN_NEAR;
     unsigned count = 1;
@@ -339,9 +319,73 @@ static bool furniture(const lstate *st, const char *s, size_t n, ex_boiler_kind 
     }
     if (j < ln)
         return false;
-    *kind = (ex_boiler_kind)val;
-    *weak = all_near && count == 1;
+    m->kind = (ex_boiler_kind)val;
+    m->weak = all_near && count == 1;
     return true;
+}
+
+/* Is the paragraph furniture? Its lower-cased form (digit runs read as one '#', so "Voir les 14
+ * commentaires" matches "voir les # commentaires") is matched against the phrase table. */
+static bool furniture(const lstate *st, const char *s, size_t n, furn_match *m)
+{
+    memset(m, 0, sizeof *m);
+    unsigned words = count_words(s, n, FURN_MAX_WORDS + 1);
+    if (n == 0 || n > FURN_MAX_BYTES || words > FURN_MAX_WORDS)
+        return false;
+    char low[FURN_MAX_BYTES * 3];
+    int lnl = ex_utf8_lower(s, n, low, sizeof low);
+    if (lnl <= 0)
+        return false;
+    bool same_len = (size_t)lnl == n;
+    size_t ln = 0;
+    for (size_t i = 0; i < (size_t)lnl; i++) { /* digit runs → '#' */
+        if (low[i] >= '0' && low[i] <= '9') {
+            if (ln > 0 && low[ln - 1] == '#')
+                continue;
+            low[ln++] = '#';
+            same_len = false;
+        } else {
+            low[ln++] = low[i];
+        }
+    }
+    size_t pos = bullet_at(low, ln, 0);
+    pos = lay_skip_spaces(low, ln, pos);
+    size_t end = 0;
+    const lw_entry *e = furn_phrase(st, low, ln, pos, FM_ALL & ~FM(LW_FURN_CONTAINS), -1, &end);
+    if (e && e->kind == LW_FURN_ANY) {
+        m->kind = (ex_boiler_kind)e->val;
+        return true;
+    }
+    if (e && e->kind == LW_FURN_HEAD) {
+        size_t j = lay_skip_spaces(low, ln, end);
+        uint32_t cp = 0;
+        if (j < ln)
+            lay_decode(low + j, ln - j, &cp);
+        bool caps = same_len && !has_lower_letter(s + pos, end - pos) && end - pos >= 3;
+        if (j >= ln || is_separator(cp) || caps || skip_punct(low, ln, j) >= ln) {
+            m->kind = (ex_boiler_kind)e->val;
+            m->bare = m->kind == EX_BOILER_RELATED && skip_punct(low, ln, j) >= ln;
+            return true;
+        }
+        /* a head phrase may also be a whole line of its own kind ("Lire la suite") */
+        e = furn_phrase(st, low, ln, pos, FM_LINE, -1, &end);
+    }
+    if (e && line_run(st, low, ln, e, end, m))
+        return true;
+    /* a short line with no final period that contains a telling word ("Recevez chaque lundi
+     * notre newsletter Sport") */
+    if (words <= 12 && !ends_period(s, n)) {
+        for (size_t i = pos; i < ln; i++) {
+            if (i > pos && low[i - 1] != ' ')
+                continue;
+            const lw_entry *x = furn_phrase(st, low, ln, i, FM(LW_FURN_CONTAINS), -1, &end);
+            if (x) {
+                m->kind = (ex_boiler_kind)x->val;
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 /* ---- bylines --------------------------------------------------------------------------------- */
@@ -422,6 +466,7 @@ static bool agency_signature(const lstate *st, const char *s, size_t n, byline_i
     if (found == 0 || (i < m && found == MAX_NAMES))
         return false;
     b->nn = found;
+    b->agency = true;
     return true;
 }
 
@@ -488,6 +533,10 @@ static size_t name_list(const lstate *st, const char *s, size_t n, size_t i, byl
         size_t j = e;
         if (j < n && s[j] == ',') {
             size_t k = lay_skip_spaces(s, n, j + 1);
+            lay_ymd dd;
+            size_t de;
+            if (lay_date_at(st->r, s, n, k, &dd, &de))
+                break; /* "By A, July 2, 2024" */
             size_t c = phrase_at(st, s, n, k, LW_CONJ); /* "A, B, et C" */
             if (c > k)
                 k = lay_skip_spaces(s, n, c);
@@ -593,9 +642,11 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
 /* ---- datelines ------------------------------------------------------------------------------- */
 
 /* Does the paragraph open with a dateline? *dated with the date when it carries a full one. */
-static bool dateline(const lstate *st, const char *s, size_t n, lay_ymd *date, bool *dated)
+static bool dateline(const lstate *st, const char *s, size_t n, lay_ymd *date, bool *dated,
+                     uint32_t *ag_s, uint32_t *ag_e)
 {
     *dated = false;
+    *ag_s = *ag_e = 0;
     size_t e;
     if (n == 0)
         return false;
@@ -667,6 +718,12 @@ static bool dateline(const lstate *st, const char *s, size_t n, lay_ymd *date, b
     for (size_t j = i; j < lim; j++) {
         size_t d = lay_dash_at(s, n, j);
         if (d && j > 0 && s[j - 1] == ' ' && (j + d >= n || s[j + d] == ' ')) {
+            const char *op = memchr(s + i, '(', j - i); /* "(AFP)" */
+            const char *cl = op ? memchr(op, ')', (size_t)(s + j - op)) : NULL;
+            if (op && cl && lw_has(st->r, op + 1, (size_t)(cl - op - 1), LW_AGENCY, NULL)) {
+                *ag_s = (uint32_t)(op + 1 - s);
+                *ag_e = (uint32_t)(cl - s);
+            }
             for (size_t k = i; k < j; k++) { /* a date in the dateline: "LONDRES, 3 mars 2024" */
                 if (s[k] >= '0' && s[k] <= '9' && (k == 0 || s[k - 1] == ' ') &&
                     lay_date_at(st->r, s, j, k, date, &e)) {
@@ -953,16 +1010,17 @@ static bool take_byline(lstate *st, uint32_t i, const byline_info *b)
 {
     ex_doc *doc = st->doc;
     const char *s = ptext(st, i);
+    ex_vec *list = b->agency ? &st->agencies : &doc->authors;
     for (unsigned k = 0; k < b->nn; k++) {
         uint32_t a = b->name_s[k], e = b->name_e[k];
         bool dup = false;
-        for (uint32_t j = 0; j < doc->authors.len && !dup; j++) {
-            const char *x = EX_VEC_AT(doc->authors, const char *, j);
+        for (uint32_t j = 0; j < list->len && !dup; j++) {
+            const char *x = EX_VEC_AT(*list, const char *, j);
             dup = strlen(x) == e - a && memcmp(x, s + a, e - a) == 0;
         }
         if (dup)
             continue;
-        const char **slot = ex_vec_push(doc->arena, &doc->authors, sizeof *slot);
+        const char **slot = ex_vec_push(doc->arena, list, sizeof *slot);
         if (!slot)
             return false;
         *slot = ex_arena_strndup(doc->arena, s + a, e - a);
@@ -990,7 +1048,31 @@ static bool opens_dateline(const lstate *st, uint32_t i)
 {
     lay_ymd d;
     bool dated;
-    return dateline(st, ptext(st, i), plen(st, i), &d, &dated);
+    uint32_t as, ae;
+    return dateline(st, ptext(st, i), plen(st, i), &d, &dated, &as, &ae);
+}
+
+/* A line that is only a date, maybe with a time: "Thursday, May 7, 2015", "8 February 2024",
+ * "Thu 14 Mar 2024 07.00 GMT", "Le 12/03/2024 à 07h45". */
+static bool date_only(const lstate *st, uint32_t i, lay_ymd *d)
+{
+    const char *s = ptext(st, i);
+    size_t n = plen(st, i);
+    if (n == 0 || n > 80)
+        return false;
+    size_t k = 0, w = lay_word_end(s, n, 0);
+    if (w > 0 && w < n && s[w] == ' ' && lw_has(st->r, s, w, LW_DATEPREFIX, NULL))
+        k = w + 1;
+    size_t e;
+    if (!lay_date_at(st->r, s, n, k, d, &e) || n - e > 40)
+        return false;
+    unsigned letters = 0;
+    for (size_t j = e; j < n;) {
+        uint32_t cp;
+        j += lay_decode(s + j, n - j, &cp);
+        letters += lay_is_letter(cp);
+    }
+    return letters <= 6;
 }
 
 /* Decides every paragraph's role. Returns false on allocation failure. */
@@ -1001,16 +1083,23 @@ static bool classify(lstate *st, uint32_t title_len)
     uint32_t np = st->np;
     byline_info b;
 
-    /* 1. furniture; a weak line ("Facebook") only next to furniture of its kind */
+    /* 1. furniture; a weak line ("Facebook") only next to furniture of its kind; the line
+     * after a bare related head is its headline */
     uint32_t kept = 0;
     bool any_weak = false;
     for (uint32_t i = 0; i < np; i++) {
-        ex_boiler_kind k;
-        bool weak;
-        if (furniture(st, ptext(st, i), plen(st, i), &k, &weak)) {
-            p[i].role = weak ? R_WEAK : R_FURN;
-            p[i].boiler = (uint8_t)k;
-            any_weak = any_weak || weak;
+        furn_match fm;
+        if (furniture(st, ptext(st, i), plen(st, i), &fm)) {
+            p[i].role = fm.weak ? R_WEAK : R_FURN;
+            p[i].boiler = (uint8_t)fm.kind;
+            any_weak = any_weak || fm.weak;
+            if (fm.bare && i + 1 < np && count_words(ptext(st, i + 1), plen(st, i + 1), 30) <= 25 &&
+                !ends_period(ptext(st, i + 1), plen(st, i + 1)) &&
+                !furniture(st, ptext(st, i + 1), plen(st, i + 1), &fm)) {
+                p[i + 1].role = R_FURN;
+                p[i + 1].boiler = EX_BOILER_RELATED;
+                i++;
+            }
         }
     }
     if (any_weak) {
@@ -1043,6 +1132,17 @@ static bool classify(lstate *st, uint32_t title_len)
             memcmp(ptext(st, f2), doc->title, title_len) == 0 && count_words(s, n, 4) <= 3 &&
             !ends_period(s, n) && title_like(s, n))
             label = true;
+        /* an unlisted label: one or two words, then a longer headline, then more text */
+        if (!label && !doc->title && n <= 30 && count_words(s, n, 3) <= 2 && title_like(s, n) &&
+            !memchr(s, ':', n) && next_kept(st, f2 + 1) < np &&
+            title_like(ptext(st, f2), plen(st, f2)) &&
+            count_words(ptext(st, f2), plen(st, f2), 5) >= 4 && !is_byline(st, f, &b) &&
+            !is_byline(st, f2, &b) && !opens_dateline(st, f2)) {
+            bool digit = false;
+            for (size_t k = 0; k < n && !digit; k++)
+                digit = s[k] >= '0' && s[k] <= '9';
+            label = !digit;
+        }
         if (label) {
             p[f].role = R_SECTION;
             f = f2;
@@ -1065,7 +1165,7 @@ static bool classify(lstate *st, uint32_t title_len)
     }
 
     /* 4. header: bylines, standfirst, bylines */
-    bool standfirst_done = false;
+    bool standfirst_done = false, prev_byline = false;
     uint32_t looked = 0;
     uint32_t i = h;
     while (i < np && looked < HEADER_MAX) {
@@ -1077,9 +1177,26 @@ static bool classify(lstate *st, uint32_t title_len)
         if (is_byline(st, i, &b)) {
             if (!take_byline(st, i, &b))
                 return false;
+            prev_byline = true;
             i++;
             continue;
         }
+        /* a date alone next to a byline is a date line: "By A" / "8 February 2024" */
+        lay_ymd dd;
+        if (date_only(st, i, &dd)) {
+            uint32_t nx = next_kept(st, i + 1);
+            if (prev_byline || (nx < np && is_byline(st, nx, &b))) {
+                memset(&b, 0, sizeof b);
+                b.has_pub = true;
+                b.pub = dd;
+                if (!take_byline(st, i, &b))
+                    return false;
+                prev_byline = true;
+                i++;
+                continue;
+            }
+        }
+        prev_byline = false;
         if (!have_title || standfirst_done)
             break;
         standfirst_done = true;
@@ -1144,10 +1261,30 @@ static bool classify(lstate *st, uint32_t title_len)
         scanned++;
         lay_ymd d;
         bool dated;
-        if (dateline(st, ptext(st, i), plen(st, i), &d, &dated) && dated) {
-            st->dl = d;
-            st->have_dl = true;
+        uint32_t as, ae;
+        if (dateline(st, ptext(st, i), plen(st, i), &d, &dated, &as, &ae)) {
+            if (dated) {
+                st->dl = d;
+                st->have_dl = true;
+            }
+            if (ae > as && !st->have_dl_agency) {
+                st->have_dl_agency = true;
+                st->dl_agency_p = i;
+                st->dl_agency_s = as;
+                st->dl_agency_e = ae;
+            }
         }
+    }
+
+    /* 7. authors: the named ones; agencies only when they sign alone */
+    if (doc->authors.len == 0 && st->agencies.len > 0) {
+        doc->authors = st->agencies;
+    } else if (doc->authors.len == 0 && st->have_dl_agency) {
+        const char **slot = ex_vec_push(doc->arena, &doc->authors, sizeof *slot);
+        if (!slot || !(*slot = ex_arena_strndup(doc->arena,
+                                                 ptext(st, st->dl_agency_p) + st->dl_agency_s,
+                                                 st->dl_agency_e - st->dl_agency_s)))
+            return false;
     }
     return true;
 }
@@ -1242,6 +1379,8 @@ ex_status ex_stage_layout(ex_doc *doc, char *err, size_t errlen)
             bo->kind = (ex_boiler_kind)pp->boiler;
             continue;
         }
+        if (pp->role == R_BYLINE)
+            continue; /* authors and dates are fields; the line itself leaves the text */
         if (pp->role == R_SECTION) {
             if (!(doc->section = ex_arena_strndup(doc->arena, s, len)))
                 return ex_fail(err, errlen, EX_ENOMEM, "layout: out of memory");

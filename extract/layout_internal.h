@@ -23,7 +23,10 @@ enum lw_kind {
     LW_FURN_LINE,   /* layout-furniture.txt; value = ex_boiler_kind */
     LW_FURN_HEAD,
     LW_FURN_ANY,
-    LW_FURN_NEAR    /* a line phrase that counts only next to other furniture of its kind */
+    LW_FURN_NEAR,   /* a line phrase that counts only next to other furniture of its kind */
+    LW_FURN_CONTAINS, /* a word that makes a short line without a final period furniture */
+    LW_ROLE,        /* a job title after the names, never a name: staff, reporter, envoyé */
+    LW_DATEPREFIX   /* a word that may open a date line: le, on */
 };
 
 typedef struct lw_entry {

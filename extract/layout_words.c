@@ -63,7 +63,8 @@ static const struct {
     const char *name;
     int kind;
 } BYLINE_KINDS[] = {{"by", LW_BY},         {"published", LW_PUBLISHED}, {"updated", LW_UPDATED},
-                    {"conj", LW_CONJ},     {"with", LW_WITH},           {"particle", LW_PARTICLE}};
+                    {"conj", LW_CONJ},     {"with", LW_WITH},           {"particle", LW_PARTICLE},
+                    {"role", LW_ROLE},     {"dateprefix", LW_DATEPREFIX}};
 
 enum file_format { FF_PLAIN, FF_BYLINES, FF_FURNITURE, FF_DATES };
 
@@ -129,6 +130,8 @@ static ex_status lw_load_file(struct ex_layout_res *r, const char *data_dir, con
                 kind = LW_FURN_ANY;
             else if (strcmp(m, "near") == 0)
                 kind = LW_FURN_NEAR;
+            else if (strcmp(m, "contains") == 0)
+                kind = LW_FURN_CONTAINS;
             if (val < 0)
                 kind = 0;
         } else if (ff == FF_DATES) {
@@ -552,6 +555,8 @@ static size_t name_token(const struct ex_layout_res *r, const char *s, size_t n,
     if (e == i)
         return i;
     if (lay_is_upper(cp)) {
+        if (lw_has(r, s + i, e - i, LW_ROLE, NULL))
+            return i; /* "Staff Writer", "Reporter": a job, not a name */
         /* initials: "J." "J.-P." */
         size_t j = e;
         while (j < n && s[j] == '.') {

@@ -131,7 +131,7 @@ static void test_page_fr(void **state)
     CHECK_STR(authors(doc), "Lucie Marchand; Paul-Henri de La Roche");
     CHECK_STR(doc->published, "2023-11-20"); /* the first publication, not the update */
     CHECK_STR(doc->published_from, "byline");
-    CHECK_STR(kinds(doc), "title,standfirst,byline,byline,body,subheading,body");
+    CHECK_STR(kinds(doc), "title,standfirst,body,subheading,body"); /* bylines: fields only */
     assert_int_equal(doc->subheadings.len, 1);
     assert_int_equal(doc->boilerplate.len, 2);
     const ex_boiler *b0 = &EX_VEC_AT(doc->boilerplate, ex_boiler, 0);
@@ -162,7 +162,7 @@ static void test_page_en(void **state)
     /* only an update date: better than the receive time, used last */
     CHECK_STR(doc->published, "2023-11-20");
     CHECK_STR(doc->published_from, "byline");
-    CHECK_STR(kinds(doc), "title,byline,byline,body,body");
+    CHECK_STR(kinds(doc), "title,body,body");
     assert_null(doc->standfirst); /* nothing marks the first paragraph as a standfirst */
     assert_int_equal(doc->boilerplate.len, 2);
     assert_int_equal(EX_VEC_AT(doc->boilerplate, ex_boiler, 0).kind, EX_BOILER_AD);
@@ -183,9 +183,10 @@ static void check_byline_at(const char *line, const char *want_authors, const ch
              line);
     ex_doc *doc = run(text);
     check_invariants(doc);
-    if (strcmp(kinds(doc), "title,byline,body,body") != 0)
+    if (strcmp(kinds(doc), "title,body,body") != 0)
         print_error("line %d: [%s] gives blocks %s\n", ln, line, kinds(doc));
-    assert_string_equal(kinds(doc), "title,byline,body,body");
+    assert_string_equal(kinds(doc), "title,body,body"); /* the byline leaves the text */
+    assert_null(strstr(doc->text, line));
     check_str(authors(doc), want_authors, ln);
     if (want_pub) {
         check_str(doc->published, want_pub, ln);
@@ -219,6 +220,22 @@ static void test_bylines(void **state)
     CHECK_BYLINE("— Reuters", "Reuters", NULL);
     CHECK_BYLINE("Par Le Courrier avec AFP", "Le Courrier", NULL);
     CHECK_BYLINE("By Kim Lee | Published March 3, 2024", "Kim Lee", "2024-03-03");
+    CHECK_BYLINE("By Sam Hart, July 2, 2024", "Sam Hart", "2024-07-02");
+    CHECK_BYLINE("By Jane Corrigan, Staff Writer", "Jane Corrigan", NULL);
+    CHECK_BYLINE("Par Inès Morel, envoyée spéciale à Kiev", "Inès Morel", NULL);
+
+    /* a date alone next to a byline is a date line; "Le 12/03/2024 à 07h45" too */
+    ex_doc *doc = run("Le conseil municipal adopte son budget\n\nPar Anne Roux\n"
+                      "Le 12/03/2024 à 07h45\n\nLes élus ont adopté mardi le budget.\n");
+    CHECK_STR(kinds(doc), "title,body");
+    CHECK_STR(doc->published, "2024-03-12");
+    ex_doc_free(doc);
+    doc = run("Reservoir reopens to swimmers\n\nThu 14 Mar 2024 07.00 GMT\nBy Oliver Brandt\n\n"
+              "The reservoir reopened on Wednesday.\n");
+    CHECK_STR(kinds(doc), "title,body");
+    CHECK_STR(authors(doc), "Oliver Brandt");
+    CHECK_STR(doc->published, "2024-03-14");
+    ex_doc_free(doc);
 }
 
 static void test_not_bylines(void **state)
@@ -236,8 +253,21 @@ static void test_not_bylines(void **state)
     doc = run("Le conseil municipal adopte son budget\n\n"
               "Les élus ont adopté mardi un budget de 40 millions d'euros.\n\n"
               "L'opposition a voté contre.\n\n(AFP)\n");
-    CHECK_STR(kinds(doc), "title,body,body,byline");
+    CHECK_STR(kinds(doc), "title,body,body");
     CHECK_STR(authors(doc), "AFP");
+    ex_doc_free(doc);
+    /* an agency is an author only when it signs alone */
+    doc = run("Le conseil municipal adopte son budget\n\nPar Anne Roux\n\n"
+              "Les élus ont adopté mardi un budget de 40 millions d'euros.\n\n"
+              "L'opposition a voté contre.\n\n— Reuters\n");
+    CHECK_STR(authors(doc), "Anne Roux");
+    CHECK_STR(kinds(doc), "title,body,body");
+    ex_doc_free(doc);
+    /* a dateline's agency signs a dispatch that has no byline */
+    doc = run("Le conseil municipal adopte son budget\n\n"
+              "PARIS (AFP) – Les élus ont adopté mardi un budget de 40 millions d'euros.\n");
+    CHECK_STR(authors(doc), "AFP");
+    CHECK_STR(kinds(doc), "title,body");
     ex_doc_free(doc);
 }
 
@@ -424,17 +454,34 @@ static void test_furniture(void **state)
     CHECK_FURN("Sign up for our morning briefing", EX_BOILER_NEWSLETTER);
     CHECK_FURN("Réagir", EX_BOILER_OTHER);
     CHECK_FURN("Leave a comment", EX_BOILER_OTHER);
+    CHECK_FURN("Voir les 14 commentaires", EX_BOILER_OTHER);
+    CHECK_FURN("Recevez chaque lundi notre newsletter Sport", EX_BOILER_NEWSLETTER);
     /* when unsure, keep: body sentences that open like furniture */
     CHECK_KEPT("Lire aussi les rapports du conseil portuaire, a conseillé le maire.");
     CHECK_KEPT("Related projects in the region have been delayed by the storms.");
     CHECK_KEPT("Photographie et cinéma seront au programme du festival.");
+    CHECK_KEPT("La newsletter de la mairie sera désormais envoyée chaque semaine aux habitants.");
+    CHECK_KEPT("Inscrivez-vous avant le 15 mars pour participer au vote, rappelle la mairie.");
+    CHECK_KEPT("Il vous reste deux jours pour voter, a rappelé le maire.");
+    CHECK_KEPT("Copyright law changes were approved by parliament on Tuesday.");
+    CHECK_KEPT("Getty Images said on Monday it would open an office in the city.");
+    CHECK_KEPT("Reading time for children has fallen by a fifth, a survey found.");
     CHECK_KEPT("Partager les coûts entre la ville et la région reste la priorité du maire, qui "
                "l'a rappelé mardi devant les élus de l'agglomération réunis en séance plénière "
                "pour la dernière fois de l'année avant les fêtes et la trêve hivernale qui suit "
                "traditionnellement le vote du budget.");
 
+    /* a bare related head: the next line is the linked headline */
+    ex_doc *doc = run("Le port de commerce investit\n\nLes quais seront rénovés dès cet été.\n\n"
+              "À LIRE AUSSI :\nLes dockers en grève depuis lundi\n\nLe chantier durera deux ans.\n");
+    CHECK_STR(kinds(doc), "title,body,body");
+    assert_int_equal(doc->boilerplate.len, 2);
+    CHECK_STR(EX_VEC_AT(doc->boilerplate, ex_boiler, 1).text, "Les dockers en grève depuis lundi");
+    assert_int_equal(EX_VEC_AT(doc->boilerplate, ex_boiler, 1).kind, EX_BOILER_RELATED);
+    ex_doc_free(doc);
+
     /* a share box: an anchor line, then one network a line */
-    ex_doc *doc = run("Le port de commerce investit\n\nLes quais seront rénovés.\n\n"
+    doc = run("Le port de commerce investit\n\nLes quais seront rénovés.\n\n"
                       "Partager cet article :\nCourriel ,\nFacebook ,\nTwitter ,\nYahoo!\n");
     CHECK_STR(kinds(doc), "title,body");
     assert_int_equal(doc->boilerplate.len, 5);
@@ -500,6 +547,17 @@ static void test_titles(void **state)
     doc = run_env("La fusée a décollé à 7 h 44.\n", "Le satellite a été lancé", NULL, 0);
     CHECK_STR(doc->text, "Le satellite a été lancé\n\nLa fusée a décollé à 7 h 44.");
     CHECK_STR(kinds(doc), "title,body");
+    ex_doc_free(doc);
+    /* an unlisted one- or two-word label before a headline is a section */
+    doc = run("Vie locale\n\nLa fête de la châtaigne revient après quatre ans\n\n"
+              "Les bénévoles attendent 5 000 visiteurs dimanche.\n");
+    CHECK_STR(doc->section, "Vie locale");
+    CHECK_STR(doc->title, "La fête de la châtaigne revient après quatre ans");
+    ex_doc_free(doc);
+    /* but a short title before a sentence is a title */
+    doc = run("Grève reconduite\n\nLes cheminots ont voté la poursuite du mouvement.\n");
+    assert_null(doc->section);
+    CHECK_STR(doc->title, "Grève reconduite");
     ex_doc_free(doc);
     /* a section label alone stays text */
     doc = run("Culture\n");
