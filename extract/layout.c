@@ -586,8 +586,13 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
 
     /* "Publié le 20/11/2023 à 10h32, mis à jour le …", "Updated Nov. 20, 2023", "Published 9
      * February 2024": a date line */
-    if (phrase_at(st, s, n, i, LW_PUBLISHED) > i || phrase_at(st, s, n, i, LW_UPDATED) > i)
+    if (phrase_at(st, s, n, i, LW_PUBLISHED) > i || phrase_at(st, s, n, i, LW_UPDATED) > i) {
+        /* not a sentence: "Publié le 3 mars 2024, le rapport a fait grand bruit." stays body */
+        unsigned w = count_words(s, n, 18);
+        if (w > 16 || (w > 10 && ends_period(s, n)))
+            return false;
         return byline_dates(st, s, n, i, b);
+    }
 
     /* "Par A, B et C[, publié le …]", "By A and B" */
     size_t by = phrase_at(st, s, n, i, LW_BY);

@@ -249,6 +249,12 @@ static void test_not_bylines(void **state)
     CHECK_STR(kinds(doc), "title,body,body,body");
     assert_int_equal(doc->authors.len, 0);
     ex_doc_free(doc);
+    doc = run("Le rapport sur l'eau divise les élus\n\n"
+              "Publié le 3 mars 2024, le rapport de la chambre régionale a fait grand bruit.\n\n"
+              "Les élus de l'opposition réclament un audit.\n");
+    CHECK_STR(kinds(doc), "title,body,body");
+    assert_null(doc->published);
+    ex_doc_free(doc);
     /* an agency signature at the end of the article is a byline */
     doc = run("Le conseil municipal adopte son budget\n\n"
               "Les élus ont adopté mardi un budget de 40 millions d'euros.\n\n"
