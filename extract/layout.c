@@ -89,6 +89,7 @@ typedef struct lstate {
     uint32_t dl_agency_s, dl_agency_e; /* "PARIS (AFP) –": the agency, in paragraph dl_agency_p */
     uint32_t dl_agency_p;
     bool have_dl_agency;
+    uint8_t *not_byline; /* per paragraph: 1 once parse_byline said no (it is asked again) */
 } lstate;
 
 /* ---- small helpers over one paragraph -------------------------------------------------------- */
@@ -329,10 +330,33 @@ static bool line_run(const lstate *st, const char *low, size_t ln, const lw_entr
 static bool furniture(const lstate *st, const char *s, size_t n, furn_match *m)
 {
     memset(m, 0, sizeof *m);
-    unsigned words = count_words(s, n, FURN_MAX_WORDS + 1);
-    if (n == 0 || n > FURN_MAX_BYTES || words > FURN_MAX_WORDS)
+    if (n == 0 || n > FURN_MAX_BYTES)
         return false;
+    bool short_line = count_words(s, n, 13) <= 12 && !ends_period(s, n);
     char low[FURN_MAX_BYTES * 3];
+    if (!short_line) {
+        /* only a phrase at the start can match: look at the first word before anything else */
+        size_t cut = n < 48 ? n : 48;
+        while (cut < n && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut--;
+        int l0 = ex_utf8_lower(s, cut, low, sizeof low);
+        if (l0 <= 0)
+            return false;
+        size_t p0 = lay_skip_spaces(low, (size_t)l0, bullet_at(low, (size_t)l0, 0));
+        for (size_t k = p0; k < (size_t)l0; k++)
+            if (low[k] >= '0' && low[k] <= '9')
+                low[k] = '#'; /* one digit is enough to stand for the run here */
+        size_t w1;
+        if (word_bounds(low, (size_t)l0, p0, &w1, 1) == 0)
+            return false;
+        size_t wl = w1 - p0;
+        if (low[p0] == '#') /* a digit run reads as one '#' */
+            wl = 1;
+        if (!lw_has_low(st->r, low + p0, wl, LW_FURN_FIRST, NULL))
+            return false;
+    }
+    if (count_words(s, n, FURN_MAX_WORDS + 1) > FURN_MAX_WORDS)
+        return false;
     int lnl = ex_utf8_lower(s, n, low, sizeof low);
     if (lnl <= 0)
         return false;
@@ -374,7 +398,7 @@ static bool furniture(const lstate *st, const char *s, size_t n, furn_match *m)
         return true;
     /* a short line with no final period that contains a telling word ("Recevez chaque lundi
      * notre newsletter Sport") */
-    if (words <= 12 && !ends_period(s, n)) {
+    if (short_line) {
         for (size_t i = pos; i < ln; i++) {
             if (i > pos && low[i - 1] != ' ')
                 continue;
@@ -423,6 +447,8 @@ static size_t phrase_at(const lstate *st, const char *s, size_t n, size_t i, int
 /* Agencies only: "AFP", "(AFP)", "— Reuters", "AFP/Reuters", "avec AFP", "AFP et Reuters". */
 static bool agency_signature(const lstate *st, const char *s, size_t n, byline_info *b)
 {
+    if (n > 80)
+        return false;
     size_t i = 0, m = n;
     size_t d = lay_dash_at(s, n, 0);
     if (d)
@@ -1046,7 +1072,12 @@ static bool take_byline(lstate *st, uint32_t i, const byline_info *b)
 
 static bool is_byline(const lstate *st, uint32_t i, byline_info *b)
 {
-    return parse_byline(st, ptext(st, i), plen(st, i), b);
+    if (st->not_byline[i])
+        return false;
+    if (parse_byline(st, ptext(st, i), plen(st, i), b))
+        return true;
+    st->not_byline[i] = 1;
+    return false;
 }
 
 static bool opens_dateline(const lstate *st, uint32_t i)
@@ -1335,7 +1366,8 @@ ex_status ex_stage_layout(ex_doc *doc, char *err, size_t errlen)
     st.r = doc->res->layout;
     st.np = doc->paras.len;
     st.p = ex_arena_calloc(doc->arena, st.np ? st.np : 1, sizeof *st.p);
-    if (!st.p)
+    st.not_byline = ex_arena_calloc(doc->arena, st.np ? st.np : 1, 1);
+    if (!st.p || !st.not_byline)
         return ex_fail(err, errlen, EX_ENOMEM, "layout: out of memory");
     const ex_span *paras = doc->paras.items;
     for (uint32_t i = 0; i < st.np; i++) {

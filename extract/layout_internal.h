@@ -26,7 +26,8 @@ enum lw_kind {
     LW_FURN_NEAR,   /* a line phrase that counts only next to other furniture of its kind */
     LW_FURN_CONTAINS, /* a word that makes a short line without a final period furniture */
     LW_ROLE,        /* a job title after the names, never a name: staff, reporter, envoyé */
-    LW_DATEPREFIX   /* a word that may open a date line: le, on */
+    LW_DATEPREFIX,  /* a word that may open a date line: le, on */
+    LW_FURN_FIRST   /* the first word of some furniture phrase (built by the loader) */
 };
 
 typedef struct lw_entry {

@@ -196,6 +196,22 @@ ex_status ex_layout_res_load(ex_resources *res, const char *data_dir, char *err,
             return st;
         }
     }
+    /* the first word of every furniture phrase, so that most paragraphs are rejected after
+     * lower-casing one word */
+    size_t loaded = r->n;
+    for (size_t i = 0; i < loaded; i++) {
+        int k = r->e[i].kind;
+        if (k != LW_FURN_LINE && k != LW_FURN_HEAD && k != LW_FURN_ANY && k != LW_FURN_NEAR)
+            continue;
+        char first[512];
+        size_t fl = strcspn(r->e[i].key, " ");
+        memcpy(first, r->e[i].key, fl);
+        ex_status st = lw_add(r, first, fl, LW_FURN_FIRST, 0, err, errlen);
+        if (st != EX_OK) {
+            lw_destroy(r);
+            return st;
+        }
+    }
     qsort(r->e, r->n, sizeof *r->e, lw_cmp);
     res->layout = r;
     return EX_OK;
