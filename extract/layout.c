@@ -385,8 +385,13 @@ static bool furniture(const lstate *st, const char *s, size_t n, furn_match *m)
         uint32_t cp = 0;
         if (j < ln)
             lay_decode(low + j, ln - j, &cp);
-        bool caps = same_len && !has_lower_letter(s + pos, end - pos) && end - pos >= 3;
-        if (j >= ln || is_separator(cp) || caps || skip_punct(low, ln, j) >= ln) {
+        /* "LIRE AUSSI Le titre": a related head in capitals needs no separator. A credit
+         * takes ':' '/' '|' only, so that a headline "PHOTOS - Les plus belles images" stays */
+        bool related = e->val == EX_BOILER_RELATED;
+        bool caps = related && same_len && !has_lower_letter(s + pos, end - pos) && end - pos >= 3;
+        bool sep = is_separator(cp) &&
+                   (e->val != EX_BOILER_CREDIT || cp == ':' || cp == '/' || cp == '|');
+        if (j >= ln || sep || caps || skip_punct(low, ln, j) >= ln) {
             m->kind = (ex_boiler_kind)e->val;
             m->bare = m->kind == EX_BOILER_RELATED && skip_punct(low, ln, j) >= ln;
             return true;
@@ -496,6 +501,8 @@ static bool agency_signature(const lstate *st, const char *s, size_t n, byline_i
     return true;
 }
 
+static size_t name_list(const lstate *st, const char *s, size_t n, size_t i, byline_info *b);
+
 /* Dates of a byline from byte from: each is a publication date unless an update marker
  * ("mis à jour", "updated") comes before it (after the last publication marker). */
 static bool byline_dates(const lstate *st, const char *s, size_t n, size_t from, byline_info *b)
@@ -522,7 +529,15 @@ static bool byline_dates(const lstate *st, const char *s, size_t n, size_t from,
                 continue;
             }
             if (lay_is_letter(cp)) {
-                size_t e2 = phrase_at(st, s, n, i, LW_UPDATED);
+                size_t e2 = phrase_at(st, s, n, i, LW_BY); /* "Posted on … by Jane Doe" */
+                if (e2 > i && e2 < n && s[e2] == ' ' && b->nn == 0) {
+                    size_t ne = name_list(st, s, n, e2 + 1, b);
+                    if (b->nn > 0) {
+                        i = ne;
+                        continue;
+                    }
+                }
+                e2 = phrase_at(st, s, n, i, LW_UPDATED);
                 if (e2 > i) {
                     update = true;
                     i = e2;
@@ -1028,6 +1043,43 @@ static bool push_block(ex_doc *doc, ex_block_kind kind, uint32_t start, uint32_t
     return true;
 }
 
+/* A section label: one of data/{fr,en}/layout-sections.txt, or a breadcrumb of two to four
+ * short parts of which one is a known label ("Accueil > Économie > Entreprises"). */
+static bool section_label(const lstate *st, const char *s, size_t n)
+{
+    if (n == 0 || n > 80)
+        return false;
+    if (lw_has(st->r, s, n, LW_SECTION, NULL))
+        return true;
+    unsigned parts = 0;
+    bool known = false;
+    size_t a = 0;
+    for (size_t i = 0; i <= n;) {
+        uint32_t cp = 0;
+        size_t l = i < n ? lay_decode(s + i, n - i, &cp) : 0;
+        bool sep = i == n || cp == '>' || cp == '/' || cp == '|' || cp == 0x203A || cp == 0xBB ||
+                   cp == 0x2192;
+        if (!sep) {
+            i += l;
+            continue;
+        }
+        size_t x = a, y = i;
+        while (x < y && s[x] == ' ')
+            x++;
+        while (y > x && s[y - 1] == ' ')
+            y--;
+        if (y == x || count_words(s + x, y - x, 4) > 3 || !title_like(s + x, y - x))
+            return false;
+        known = known || lw_has(st->r, s + x, y - x, LW_SECTION, NULL);
+        parts++;
+        if (i == n)
+            break;
+        i += l;
+        a = i;
+    }
+    return parts >= 2 && parts <= 4 && known;
+}
+
 /* First paragraph at or after i that is not furniture (np when none). */
 static uint32_t next_kept(const lstate *st, uint32_t i)
 {
@@ -1086,6 +1138,16 @@ static bool opens_dateline(const lstate *st, uint32_t i)
     bool dated;
     uint32_t as, ae;
     return dateline(st, ptext(st, i), plen(st, i), &d, &dated, &as, &ae);
+}
+
+/* Does the paragraph open with a dateline that carries a date ("22 mai 2012. –", a date
+ * alone)? A headline may open like a place dateline ("PHOTOS - …"), not like this. */
+static bool opens_dated_line(const lstate *st, uint32_t i)
+{
+    lay_ymd d;
+    bool dated;
+    uint32_t as, ae;
+    return dateline(st, ptext(st, i), plen(st, i), &d, &dated, &as, &ae) && dated;
 }
 
 /* A line that is only a date, maybe with a time: "Thursday, May 7, 2015", "8 February 2024",
@@ -1163,7 +1225,7 @@ static bool classify(lstate *st, uint32_t title_len)
     if (f2 < np) {
         const char *s = ptext(st, f);
         size_t n = plen(st, f);
-        bool label = n <= 40 && lw_has(st->r, s, n, LW_SECTION, NULL);
+        bool label = section_label(st, s, n);
         if (!label && doc->title && plen(st, f2) == title_len &&
             memcmp(ptext(st, f2), doc->title, title_len) == 0 && count_words(s, n, 4) <= 3 &&
             !ends_period(s, n) && title_like(s, n))
@@ -1194,7 +1256,7 @@ static bool classify(lstate *st, uint32_t title_len)
             h = next_kept(st, f + 1);
         }
     } else if (next_kept(st, f + 1) < np && title_like(ptext(st, f), plen(st, f)) &&
-               !is_byline(st, f, &b) && !opens_dateline(st, f)) {
+               !is_byline(st, f, &b) && !opens_dated_line(st, f)) {
         p[f].role = R_TITLE;
         have_title = true;
         h = next_kept(st, f + 1);

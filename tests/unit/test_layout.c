@@ -223,6 +223,10 @@ static void test_bylines(void **state)
     CHECK_BYLINE("By Sam Hart, July 2, 2024", "Sam Hart", "2024-07-02");
     CHECK_BYLINE("By Jane Corrigan, Staff Writer", "Jane Corrigan", NULL);
     CHECK_BYLINE("Par Inès Morel, envoyée spéciale à Kiev", "Inès Morel", NULL);
+    CHECK_BYLINE("Posted on November 20, 2023 by John Smith", "John Smith", "2023-11-20");
+    CHECK_BYLINE("Published: 20 Nov 2023", "", "2023-11-20");
+    CHECK_BYLINE("By JANE DOE", "JANE DOE", NULL);
+    CHECK_BYLINE("Par Marie Dupont (avec AFP)", "Marie Dupont", NULL);
 
     /* a date alone next to a byline is a date line; "Le 12/03/2024 à 07h45" too */
     ex_doc *doc = run("Le conseil municipal adopte son budget\n\nPar Anne Roux\n"
@@ -453,6 +457,8 @@ static void test_furniture(void **state)
     CHECK_FURN("Photo : Marc Dupuis / AFP", EX_BOILER_CREDIT);
     CHECK_FURN("© Reuters", EX_BOILER_CREDIT);
     CHECK_FURN("Crédit photo : Ville de Montcerf", EX_BOILER_CREDIT);
+    CHECK_FURN("(Crédit : AFP)", EX_BOILER_CREDIT);
+    CHECK_FURN("Photo d'illustration", EX_BOILER_CREDIT);
     CHECK_FURN("Publicité", EX_BOILER_AD);
     CHECK_FURN("Advertisement", EX_BOILER_AD);
     CHECK_FURN("Inscrivez-vous à notre newsletter quotidienne", EX_BOILER_NEWSLETTER);
@@ -564,6 +570,20 @@ static void test_titles(void **state)
     doc = run("Grève reconduite\n\nLes cheminots ont voté la poursuite du mouvement.\n");
     assert_null(doc->section);
     CHECK_STR(doc->title, "Grève reconduite");
+    ex_doc_free(doc);
+    /* a breadcrumb is a section */
+    doc = run("Accueil > Économie > Entreprises\n\nLa fromagerie change de mains\n\n"
+              "La coopérative a signé mardi.\n");
+    CHECK_STR(doc->section, "Accueil > Économie > Entreprises");
+    CHECK_STR(doc->title, "La fromagerie change de mains");
+    ex_doc_free(doc);
+    /* a headline that opens with PHOTOS or VIDÉO is a headline, not a credit */
+    doc = run("PHOTOS - Les plus belles images du carnaval\n\nLes chars ont défilé dimanche.\n");
+    CHECK_STR(doc->title, "PHOTOS - Les plus belles images du carnaval");
+    assert_int_equal(doc->boilerplate.len, 0);
+    ex_doc_free(doc);
+    doc = run("VIDÉO. Le pont s'effondre en pleine nuit\n\nPersonne n'a été blessé.\n");
+    CHECK_STR(doc->title, "VIDÉO. Le pont s'effondre en pleine nuit");
     ex_doc_free(doc);
     /* a section label alone stays text */
     doc = run("Culture\n");
