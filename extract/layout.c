@@ -632,7 +632,13 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         unsigned w = count_words(s, n, 18);
         if (w > 16 || (w > 10 && ends_period(s, n)))
             return false;
-        return byline_dates(st, s, n, i, b);
+        if (byline_dates(st, s, n, i, b))
+            return true;
+        /* no full date but a time: "Publié aujourd'hui à 10h32", "Updated 2 hours ago" */
+        bool digit = false;
+        for (size_t k = i; k < n && !digit; k++)
+            digit = s[k] >= '0' && s[k] <= '9';
+        return digit && w <= 8 && !ends_period(s, n);
     }
 
     /* "Par A, B et C[, publié le …]", "By A and B" */
@@ -663,6 +669,26 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         if (!dates && (ends_period(s, n) || count_words(s + t, n - t, 14) > 12))
             return false;
         return true;
+    }
+
+    /* "Thierry Derouet, publié le 20 novembre 2023": a name, a comma, a date marker */
+    {
+        unsigned t;
+        size_t e = lay_name_at(st->r, s, n, i, &t);
+        if (e > i && t >= 2 && e + 2 < n && s[e] == ',') {
+            size_t k = lay_skip_spaces(s, n, e + 1);
+            if (phrase_at(st, s, n, k, LW_PUBLISHED) > k || phrase_at(st, s, n, k, LW_UPDATED) > k) {
+                byline_info tmp;
+                memset(&tmp, 0, sizeof tmp);
+                if (byline_dates(st, s, n, k, &tmp) && count_words(s, n, 18) <= 16) {
+                    *b = tmp;
+                    b->name_s[0] = (uint32_t)i;
+                    b->name_e[0] = (uint32_t)e;
+                    b->nn = 1;
+                    return true;
+                }
+            }
+        }
     }
 
     /* "Jane Doe | Reporter" */

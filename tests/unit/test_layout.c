@@ -227,6 +227,10 @@ static void test_bylines(void **state)
     CHECK_BYLINE("Published: 20 Nov 2023", "", "2023-11-20");
     CHECK_BYLINE("By JANE DOE", "JANE DOE", NULL);
     CHECK_BYLINE("Par Marie Dupont (avec AFP)", "Marie Dupont", NULL);
+    CHECK_BYLINE("Thierry Derouet, publié le 20 novembre 2023", "Thierry Derouet", "2023-11-20");
+    CHECK_BYLINE("Publié aujourd'hui à 10h32", "", NULL);
+    CHECK_BYLINE("By Ana Ruiz, Li Wei, and Tom Pratt", "Ana Ruiz; Li Wei; Tom Pratt", NULL);
+    CHECK_BYLINE("Par Hugo Marchal - 20 novembre 2023 à 10h32", "Hugo Marchal", "2023-11-20");
 
     /* a date alone next to a byline is a date line; "Le 12/03/2024 à 07h45" too */
     ex_doc *doc = run("Le conseil municipal adopte son budget\n\nPar Anne Roux\n"
@@ -252,6 +256,10 @@ static void test_not_bylines(void **state)
                       "By the end of the year, the works should be finished.\n");
     CHECK_STR(kinds(doc), "title,body,body,body");
     assert_int_equal(doc->authors.len, 0);
+    ex_doc_free(doc);
+    doc = run("Le rapport sur l'eau divise les élus\n\nLes élus ont débattu mardi.\n\n"
+              "Publié avec le soutien de la région\n");
+    CHECK_STR(kinds(doc), "title,body,body");
     ex_doc_free(doc);
     doc = run("Le rapport sur l'eau divise les élus\n\n"
               "Publié le 3 mars 2024, le rapport de la chambre régionale a fait grand bruit.\n\n"
@@ -467,6 +475,8 @@ static void test_furniture(void **state)
     CHECK_FURN("Réagir", EX_BOILER_OTHER);
     CHECK_FURN("Leave a comment", EX_BOILER_OTHER);
     CHECK_FURN("Voir les 14 commentaires", EX_BOILER_OTHER);
+    CHECK_FURN("4 min de lecture", EX_BOILER_OTHER);
+    CHECK_FURN("5 min read", EX_BOILER_OTHER);
     CHECK_FURN("Recevez chaque lundi notre newsletter Sport", EX_BOILER_NEWSLETTER);
     /* when unsure, keep: body sentences that open like furniture */
     CHECK_KEPT("Lire aussi les rapports du conseil portuaire, a conseillé le maire.");
