@@ -6,7 +6,8 @@
  * May touch: doc->text, text_len, blocks, boilerplate, subheadings, authors, section, title,
  * standfirst, published, published_from, warnings (writes, in the arena); doc->norm, doc->paras,
  * doc->in, doc->res->layout (reads). Uses ex_text_normalize (a text.c helper, not a stage) for
- * the envelope title, and layout_words.c for its word table, dates and names. Calls no stage.
+ * the envelope title, and layout_words.c for its word table, dates, names and line shapes.
+ * Calls no stage.
  *
  * Input: the text stage's paragraphs (one per line of the page copy; NFC; no-break spaces are
  * spaces; quotes « » “ ” " and dashes – — - kept as typed). Rules, in order:
@@ -102,60 +103,6 @@ static inline const char *ptext(const lstate *st, uint32_t i)
 static inline size_t plen(const lstate *st, uint32_t i)
 {
     return st->p[i].e - st->p[i].s;
-}
-
-static unsigned count_words(const char *s, size_t n, unsigned stop)
-{
-    unsigned w = n > 0;
-    for (size_t i = 0; i < n && w <= stop; i++)
-        w += s[i] == ' ';
-    return w;
-}
-
-static bool is_closer(uint32_t cp)
-{
-    return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == 0xBB || cp == 0x201D ||
-           cp == 0x2019 || cp == 0x203A;
-}
-
-/* The last code point that is neither a space nor a closing quote or bracket; *at its start. */
-static uint32_t last_sig(const char *s, size_t n, size_t *at)
-{
-    size_t k = n;
-    while (k > 0) {
-        size_t b = lay_prev(s, k);
-        uint32_t cp;
-        lay_decode(s + b, k - b, &cp);
-        if (cp != ' ' && !is_closer(cp)) {
-            if (at)
-                *at = b;
-            return cp;
-        }
-        k = b;
-    }
-    return 0;
-}
-
-/* Does the paragraph end with a sentence-final period (not an ellipsis "...")? */
-static bool ends_period(const char *s, size_t n)
-{
-    size_t at = 0;
-    if (last_sig(s, n, &at) != '.')
-        return false;
-    return !(at > 0 && s[at - 1] == '.');
-}
-
-static uint32_t first_cp(const char *s, size_t n)
-{
-    uint32_t cp = 0;
-    if (n)
-        lay_decode(s, n, &cp);
-    return cp;
-}
-
-static bool is_open_quote(uint32_t cp)
-{
-    return cp == 0xAB || cp == 0x201C || cp == '"' || cp == 0x201E || cp == 0x2039;
 }
 
 /* Bullets and arrows that may open a furniture line or a signature. */
@@ -332,7 +279,7 @@ static bool furniture(const lstate *st, const char *s, size_t n, furn_match *m)
     memset(m, 0, sizeof *m);
     if (n == 0 || n > FURN_MAX_BYTES)
         return false;
-    bool short_line = count_words(s, n, 13) <= 12 && !ends_period(s, n);
+    bool short_line = lay_count_words(s, n, 13) <= 12 && !lay_ends_period(s, n);
     char low[FURN_MAX_BYTES * 3];
     if (!short_line) {
         /* only a phrase at the start can match: look at the first word before anything else */
@@ -355,7 +302,7 @@ static bool furniture(const lstate *st, const char *s, size_t n, furn_match *m)
         if (!lw_has_low(st->r, low + p0, wl, LW_FURN_FIRST, NULL))
             return false;
     }
-    if (count_words(s, n, FURN_MAX_WORDS + 1) > FURN_MAX_WORDS)
+    if (lay_count_words(s, n, FURN_MAX_WORDS + 1) > FURN_MAX_WORDS)
         return false;
     int lnl = ex_utf8_lower(s, n, low, sizeof low);
     if (lnl <= 0)
@@ -629,8 +576,8 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
      * February 2024": a date line */
     if (phrase_at(st, s, n, i, LW_PUBLISHED) > i || phrase_at(st, s, n, i, LW_UPDATED) > i) {
         /* not a sentence: "Publié le 3 mars 2024, le rapport a fait grand bruit." stays body */
-        unsigned w = count_words(s, n, 18);
-        if (w > 16 || (w > 10 && ends_period(s, n)))
+        unsigned w = lay_count_words(s, n, 18);
+        if (w > 16 || (w > 10 && lay_ends_period(s, n)))
             return false;
         if (byline_dates(st, s, n, i, b))
             return true;
@@ -638,7 +585,7 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         bool digit = false;
         for (size_t k = i; k < n && !digit; k++)
             digit = s[k] >= '0' && s[k] <= '9';
-        return digit && w <= 8 && !ends_period(s, n);
+        return digit && w <= 8 && !lay_ends_period(s, n);
     }
 
     /* "Par A, B et C[, publié le …]", "By A and B" */
@@ -666,7 +613,7 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         if (!sep && !marker && !date)
             return false; /* "Par Internet les usagers …": a sentence */
         bool dates = byline_dates(st, s, n, end, b);
-        if (!dates && (ends_period(s, n) || count_words(s + t, n - t, 14) > 12))
+        if (!dates && (lay_ends_period(s, n) || lay_count_words(s + t, n - t, 14) > 12))
             return false;
         return true;
     }
@@ -680,7 +627,7 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
             if (phrase_at(st, s, n, k, LW_PUBLISHED) > k || phrase_at(st, s, n, k, LW_UPDATED) > k) {
                 byline_info tmp;
                 memset(&tmp, 0, sizeof tmp);
-                if (byline_dates(st, s, n, k, &tmp) && count_words(s, n, 18) <= 16) {
+                if (byline_dates(st, s, n, k, &tmp) && lay_count_words(s, n, 18) <= 16) {
                     *b = tmp;
                     b->name_s[0] = (uint32_t)i;
                     b->name_e[0] = (uint32_t)e;
@@ -700,7 +647,7 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
             m--;
         unsigned t;
         size_t e = lay_name_at(st->r, s, m, i, &t);
-        if (e == m && t >= 2 && count_words(bar + 1, n - k - 1, 10) <= 8 && !ends_period(s, n)) {
+        if (e == m && t >= 2 && lay_count_words(bar + 1, n - k - 1, 10) <= 8 && !lay_ends_period(s, n)) {
             b->name_s[0] = (uint32_t)i;
             b->name_e[0] = (uint32_t)e;
             b->nn = 1;
@@ -711,183 +658,12 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
     return false;
 }
 
-/* ---- datelines ------------------------------------------------------------------------------- */
-
-/* Does the paragraph open with a dateline? *dated with the date when it carries a full one. */
-static bool dateline(const lstate *st, const char *s, size_t n, lay_ymd *date, bool *dated,
-                     uint32_t *ag_s, uint32_t *ag_e)
-{
-    *dated = false;
-    *ag_s = *ag_e = 0;
-    size_t e;
-    if (n == 0)
-        return false;
-    /* "22 mai 2012. –", "2 janvier 2018 . –", "1er janvier 2016, 14h30 . –",
-     * "Thursday, May 7, 2015" (alone) */
-    if (lay_date_at(st->r, s, n, 0, date, &e)) {
-        /* a weekday and a full date open the paragraph: "Thursday, May 7, 2015 On Tuesday…" */
-        size_t w0 = lay_word_end(s, n, 0);
-        if (w0 > 0 && lw_has(st->r, s, w0, LW_WEEKDAY, NULL) && e + 1 < n && s[e] == ' ' &&
-            lay_is_upper(first_cp(s + e + 1, n - e - 1))) {
-            *dated = true;
-            return true;
-        }
-        unsigned letters = 0;
-        /* after a comma, a place may come before the dash: "12 mars 2016, Montpellier . –" */
-        bool place = e < n && s[e] == ',';
-        size_t lim = e + (place ? 80 : 48) < n ? e + (place ? 80 : 48) : n;
-        for (size_t j = e; j < lim;) {
-            uint32_t cp;
-            size_t l = lay_decode(s + j, n - j, &cp);
-            size_t d = lay_dash_at(s, n, j);
-            if (d && (j == e || s[j - 1] == ' ' || s[j - 1] == '.') &&
-                (j + d >= n || s[j + d] == ' ')) {
-                *dated = true;
-                return true;
-            }
-            if (lay_is_letter(cp) && ++letters > 6 && !place)
-                break;
-            if (cp == '.' && j + 1 < n && s[j + 1] == ' ' && j + 2 < n &&
-                lay_is_upper(first_cp(s + j + 2, n - j - 2)))
-                break; /* a sentence ends: "22 mai 2012. Le …" is not a dateline */
-            j += l;
-        }
-        if (letters <= 6 && n - e <= 40) {
-            /* the date alone, maybe with a time: "Thursday, May 7, 2015", "2 mai 2016, 10 h" */
-            unsigned lt = 0;
-            for (size_t j = e; j < n;) {
-                uint32_t cp;
-                j += lay_decode(s + j, n - j, &cp);
-                lt += lay_is_letter(cp);
-            }
-            if (lt <= 6) {
-                *dated = true;
-                return true;
-            }
-        }
-        return false;
-    }
-    /* "PARIS (AFP) –", "WASHINGTON —", "LONDRES, 3 mars 2024 (Reuters) -" */
-    size_t i = 0;
-    unsigned caps = 0;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = lay_decode(s + i, n - i, &cp);
-        if (lay_is_upper(cp)) {
-            caps++;
-        } else if (lay_is_lower(cp)) {
-            return false;
-        } else if (!(cp == ' ' || cp == '-' || cp == '\'' || cp == '.')) {
-            break;
-        }
-        if (lay_dash_at(s, n, i) && i > 0 && s[i - 1] == ' ')
-            break;
-        i += l;
-    }
-    if (caps < 2)
-        return false;
-    size_t lim = n < 100 ? n : 100;
-    for (size_t j = i; j < lim; j++) {
-        size_t d = lay_dash_at(s, n, j);
-        if (d && j > 0 && s[j - 1] == ' ' && (j + d >= n || s[j + d] == ' ')) {
-            const char *op = memchr(s + i, '(', j - i); /* "(AFP)" */
-            const char *cl = op ? memchr(op, ')', (size_t)(s + j - op)) : NULL;
-            if (op && cl && lw_has(st->r, op + 1, (size_t)(cl - op - 1), LW_AGENCY, NULL)) {
-                *ag_s = (uint32_t)(op + 1 - s);
-                *ag_e = (uint32_t)(cl - s);
-            }
-            for (size_t k = i; k < j; k++) { /* a date in the dateline: "LONDRES, 3 mars 2024" */
-                if (s[k] >= '0' && s[k] <= '9' && (k == 0 || s[k - 1] == ' ') &&
-                    lay_date_at(st->r, s, j, k, date, &e)) {
-                    *dated = true;
-                    break;
-                }
-            }
-            return true;
-        }
-        if (s[j] == '.' && j + 1 < n && s[j + 1] == ' ')
-            return false;
-    }
-    return false;
-}
-
 /* ---- titles, subheadings, pull quotes -------------------------------------------------------- */
-
-static bool title_like(const char *s, size_t n)
-{
-    if (n == 0 || n > 300 || count_words(s, n, 36) > 35 || ends_period(s, n))
-        return false;
-    uint32_t f = first_cp(s, n), l = last_sig(s, n, NULL);
-    if (lay_is_lower(f) || lay_dash_at(s, n, 0))
-        return false;
-    return !(l == ':' || l == ',' || l == ';');
-}
-
-static bool subheading_like(const char *s, size_t n)
-{
-    if (n == 0 || n > 120 || count_words(s, n, 15) > 14 || ends_period(s, n))
-        return false;
-    uint32_t f = first_cp(s, n), l = last_sig(s, n, NULL);
-    if (!(lay_is_upper(f) || (f >= '0' && f <= '9')))
-        return false;
-    if (l == ':' || l == ',' || l == ';' || l == '-' || l == 0x2013 || l == 0x2014)
-        return false;
-    return true;
-}
-
-static uint32_t closer_of(uint32_t open)
-{
-    switch (open) {
-    case 0xAB:
-        return 0xBB;
-    case 0x201C:
-        return 0x201D;
-    case 0x201E:
-        return 0x201C;
-    case 0x2039:
-        return 0x203A;
-    default:
-        return '"';
-    }
-}
-
-/* The paragraph is one quotation: « … », “ … ”, " … " (a final period after it allowed). */
-static bool quote_only(const char *s, size_t n)
-{
-    if (n < 4 || n > 1200)
-        return false;
-    uint32_t open;
-    size_t ol = lay_decode(s, n, &open);
-    if (!is_open_quote(open))
-        return false;
-    uint32_t close = closer_of(open);
-    size_t m = n;
-    while (m > 0 && (s[m - 1] == ' ' || s[m - 1] == '.'))
-        m--;
-    if (m <= ol)
-        return false;
-    size_t b = lay_prev(s, m);
-    uint32_t last;
-    lay_decode(s + b, m - b, &last);
-    if (last != close && !(open == 0x201E && last == 0x201D))
-        return false;
-    /* no closing mark before the end: "« A », dit-il, « B »" is not one quotation */
-    for (size_t i = ol; i < b;) {
-        uint32_t cp;
-        size_t l = lay_decode(s + i, b - i, &cp);
-        if (cp == close && close != '"')
-            return false;
-        if (cp == '"' && close == '"')
-            return false;
-        i += l;
-    }
-    return true;
-}
 
 /* "Satya Nadella, PDG de Microsoft", "Greg Brockman – Cofondateur d'OpenAI", "— Jane Doe, CEO" */
 static bool attribution_like(const lstate *st, const char *s, size_t n)
 {
-    if (n == 0 || n > 160 || count_words(s, n, 17) > 16 || ends_period(s, n))
+    if (n == 0 || n > 160 || lay_count_words(s, n, 17) > 16 || lay_ends_period(s, n))
         return false;
     size_t i = 0, d = lay_dash_at(s, n, 0);
     if (d) {
@@ -905,93 +681,6 @@ static bool attribution_like(const lstate *st, const char *s, size_t n)
 
 /* ---- published ------------------------------------------------------------------------------- */
 
-static bool digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-static int num(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-static int days_in_month(int year, int month)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-        return 29;
-    return days[month - 1];
-}
-
-/* Is s[0..n) an ISO 8601 date or date-time (extended format)? On true, date[] = "YYYY-MM-DD". */
-static bool iso8601_date(const char *s, size_t n, char date[11])
-{
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2))
-        return false;
-    int year = num(s, 4), month = num(s + 5, 2), day = num(s + 8, 2);
-    if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
-        return false;
-    size_t i = 10;
-    if (i < n) {
-        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
-            return false;
-        i++;
-        if (n - i < 5 || !digits(s + i, 2) || s[i + 2] != ':' || !digits(s + i + 3, 2))
-            return false;
-        if (num(s + i, 2) > 24 || num(s + i + 3, 2) > 59)
-            return false;
-        i += 5;
-        if (i < n && s[i] == ':') {
-            if (n - i < 3 || !digits(s + i + 1, 2) || num(s + i + 1, 2) > 60)
-                return false;
-            i += 3;
-            if (i < n && (s[i] == '.' || s[i] == ',')) {
-                i++;
-                size_t f = i;
-                while (i < n && s[i] >= '0' && s[i] <= '9')
-                    i++;
-                if (i == f)
-                    return false;
-            }
-        }
-        if (i < n) {
-            if (s[i] == 'Z' || s[i] == 'z') {
-                i++;
-            } else if (s[i] == '+' || s[i] == '-') {
-                i++;
-                if (n - i < 2 || !digits(s + i, 2) || num(s + i, 2) > 23)
-                    return false;
-                i += 2;
-                if (i < n && s[i] == ':')
-                    i++;
-                if (i < n) {
-                    if (n - i < 2 || !digits(s + i, 2) || num(s + i, 2) > 59)
-                        return false;
-                    i += 2;
-                }
-            }
-        }
-        if (i != n)
-            return false;
-    }
-    memcpy(date, s, 10);
-    date[10] = '\0';
-    return true;
-}
-
 static ex_status set_published(lstate *st, char *err, size_t errlen)
 {
     ex_doc *doc = st->doc;
@@ -1000,7 +689,7 @@ static ex_status set_published(lstate *st, char *err, size_t errlen)
     doc->published = NULL;
     doc->published_from = NULL;
     if (pub && *pub) {
-        if (iso8601_date(pub, strlen(pub), date)) {
+        if (lay_iso8601_date(pub, strlen(pub), date)) {
             doc->published = ex_arena_strndup(doc->arena, date, 10);
             doc->published_from = "envelope";
             return doc->published ? EX_OK
@@ -1094,7 +783,7 @@ static bool section_label(const lstate *st, const char *s, size_t n)
             x++;
         while (y > x && s[y - 1] == ' ')
             y--;
-        if (y == x || count_words(s + x, y - x, 4) > 3 || !title_like(s + x, y - x))
+        if (y == x || lay_count_words(s + x, y - x, 4) > 3 || !lay_title_like(s + x, y - x))
             return false;
         known = known || lw_has(st->r, s + x, y - x, LW_SECTION, NULL);
         parts++;
@@ -1163,7 +852,7 @@ static bool opens_dateline(const lstate *st, uint32_t i)
     lay_ymd d;
     bool dated;
     uint32_t as, ae;
-    return dateline(st, ptext(st, i), plen(st, i), &d, &dated, &as, &ae);
+    return lay_dateline(st->r, ptext(st, i), plen(st, i), &d, &dated, &as, &ae);
 }
 
 /* Does the paragraph open with a dateline that carries a date ("22 mai 2012. –", a date
@@ -1173,7 +862,7 @@ static bool opens_dated_line(const lstate *st, uint32_t i)
     lay_ymd d;
     bool dated;
     uint32_t as, ae;
-    return dateline(st, ptext(st, i), plen(st, i), &d, &dated, &as, &ae) && dated;
+    return lay_dateline(st->r, ptext(st, i), plen(st, i), &d, &dated, &as, &ae) && dated;
 }
 
 /* A line that is only a date, maybe with a time: "Thursday, May 7, 2015", "8 February 2024",
@@ -1217,8 +906,8 @@ static bool classify(lstate *st, uint32_t title_len)
             p[i].role = fm.weak ? R_WEAK : R_FURN;
             p[i].boiler = (uint8_t)fm.kind;
             any_weak = any_weak || fm.weak;
-            if (fm.bare && i + 1 < np && count_words(ptext(st, i + 1), plen(st, i + 1), 30) <= 25 &&
-                !ends_period(ptext(st, i + 1), plen(st, i + 1)) &&
+            if (fm.bare && i + 1 < np && lay_count_words(ptext(st, i + 1), plen(st, i + 1), 30) <= 25 &&
+                !lay_ends_period(ptext(st, i + 1), plen(st, i + 1)) &&
                 !furniture(st, ptext(st, i + 1), plen(st, i + 1), &fm)) {
                 p[i + 1].role = R_FURN;
                 p[i + 1].boiler = EX_BOILER_RELATED;
@@ -1253,14 +942,14 @@ static bool classify(lstate *st, uint32_t title_len)
         size_t n = plen(st, f);
         bool label = section_label(st, s, n);
         if (!label && doc->title && plen(st, f2) == title_len &&
-            memcmp(ptext(st, f2), doc->title, title_len) == 0 && count_words(s, n, 4) <= 3 &&
-            !ends_period(s, n) && title_like(s, n))
+            memcmp(ptext(st, f2), doc->title, title_len) == 0 && lay_count_words(s, n, 4) <= 3 &&
+            !lay_ends_period(s, n) && lay_title_like(s, n))
             label = true;
         /* an unlisted label: one or two words, then a longer headline, then more text */
-        if (!label && !doc->title && n <= 30 && count_words(s, n, 3) <= 2 && title_like(s, n) &&
+        if (!label && !doc->title && n <= 30 && lay_count_words(s, n, 3) <= 2 && lay_title_like(s, n) &&
             !memchr(s, ':', n) && next_kept(st, f2 + 1) < np &&
-            title_like(ptext(st, f2), plen(st, f2)) &&
-            count_words(ptext(st, f2), plen(st, f2), 5) >= 4 && !is_byline(st, f, &b) &&
+            lay_title_like(ptext(st, f2), plen(st, f2)) &&
+            lay_count_words(ptext(st, f2), plen(st, f2), 5) >= 4 && !is_byline(st, f, &b) &&
             !is_byline(st, f2, &b) && !opens_dateline(st, f2)) {
             bool digit = false;
             for (size_t k = 0; k < n && !digit; k++)
@@ -1281,7 +970,7 @@ static bool classify(lstate *st, uint32_t title_len)
             p[f].role = R_TITLE;
             h = next_kept(st, f + 1);
         }
-    } else if (next_kept(st, f + 1) < np && title_like(ptext(st, f), plen(st, f)) &&
+    } else if (next_kept(st, f + 1) < np && lay_title_like(ptext(st, f), plen(st, f)) &&
                !is_byline(st, f, &b) && !opens_dated_line(st, f)) {
         p[f].role = R_TITLE;
         have_title = true;
@@ -1327,8 +1016,8 @@ static bool classify(lstate *st, uint32_t title_len)
         uint32_t nx = next_kept(st, i + 1);
         const char *s = ptext(st, i);
         size_t n = plen(st, i);
-        if (nx < np && !opens_dateline(st, i) && !quote_only(s, n) &&
-            count_words(s, n, 6) >= 5 && (is_byline(st, nx, &b) || opens_dateline(st, nx))) {
+        if (nx < np && !opens_dateline(st, i) && !lay_quote_only(s, n) &&
+            lay_count_words(s, n, 6) >= 5 && (is_byline(st, nx, &b) || opens_dateline(st, nx))) {
             p[i].role = R_STANDFIRST;
             i++;
             continue;
@@ -1356,7 +1045,7 @@ static bool classify(lstate *st, uint32_t title_len)
         const char *s = ptext(st, i);
         size_t n = plen(st, i);
         uint32_t nx = next_kept(st, i + 1);
-        if (quote_only(s, n) && nx < np && p[nx].role == R_BODY &&
+        if (lay_quote_only(s, n) && nx < np && p[nx].role == R_BODY &&
             attribution_like(st, ptext(st, nx), plen(st, nx))) {
             p[i].role = R_PULL;
             p[nx].role = R_ATTR;
@@ -1369,8 +1058,8 @@ static bool classify(lstate *st, uint32_t title_len)
                 return false;
             continue;
         }
-        if (seen_body && nx < np && p[nx].role == R_BODY && subheading_like(s, n) &&
-            !subheading_like(ptext(st, nx), plen(st, nx)) && !opens_dateline(st, i)) {
+        if (seen_body && nx < np && p[nx].role == R_BODY && lay_subheading_like(s, n) &&
+            !lay_subheading_like(ptext(st, nx), plen(st, nx)) && !opens_dateline(st, i)) {
             p[i].role = R_SUB;
             continue;
         }
@@ -1386,7 +1075,7 @@ static bool classify(lstate *st, uint32_t title_len)
         lay_ymd d;
         bool dated;
         uint32_t as, ae;
-        if (dateline(st, ptext(st, i), plen(st, i), &d, &dated, &as, &ae)) {
+        if (lay_dateline(st->r, ptext(st, i), plen(st, i), &d, &dated, &as, &ae)) {
             if (dated) {
                 st->dl = d;
                 st->have_dl = true;

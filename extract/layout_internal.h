@@ -75,4 +75,31 @@ bool lay_date_at(const struct ex_layout_res *r, const char *s, size_t n, size_t 
 size_t lay_name_at(const struct ex_layout_res *r, const char *s, size_t n, size_t i,
                    unsigned *tokens);
 
+/* Line shapes over one normalised paragraph s[0..n). */
+/* White-space words, counting stops once past stop (so a long paragraph costs little). */
+unsigned lay_count_words(const char *s, size_t n, unsigned stop);
+/* The last code point that is neither a space nor a closing quote or bracket; *at (may be NULL)
+ * its start; 0 when none. */
+uint32_t lay_last_sig(const char *s, size_t n, size_t *at);
+/* Ends with a sentence-final period (an ellipsis "..." is not one)? */
+bool lay_ends_period(const char *s, size_t n);
+uint32_t lay_first_cp(const char *s, size_t n);
+bool lay_is_open_quote(uint32_t cp); /* « “ " „ ‹ */
+/* A headline: at most 300 bytes and 35 words, no final period, colon, comma or semicolon, no
+ * lower-case or dash start. */
+bool lay_title_like(const char *s, size_t n);
+/* A subheading: at most 120 bytes and 14 words, capital or digit start, no final period, colon,
+ * comma, semicolon or dash. */
+bool lay_subheading_like(const char *s, size_t n);
+/* One quotation « … », “ … ”, " … " (a final period after it allowed), nothing outside it. */
+bool lay_quote_only(const char *s, size_t n);
+/* Is s[0..n) an ISO 8601 date or date-time (extended format)? On true, date = "YYYY-MM-DD". */
+bool lay_iso8601_date(const char *s, size_t n, char date[11]);
+/* Does the paragraph open with a dateline ("22 mai 2012. –", "2 janvier 2018 . –",
+ * "12 mars 2016, Montpellier . –", "PARIS (AFP) –", "WASHINGTON —", "LONDRES, 3 mars 2024
+ * (Reuters) -"), or is it a date alone ("Thursday, May 7, 2015")? *dated with *date when it
+ * carries a full date; [*ag_s, *ag_e) the agency in its parentheses, if any (else equal). */
+bool lay_dateline(const struct ex_layout_res *r, const char *s, size_t n, lay_ymd *date,
+                  bool *dated, uint32_t *ag_s, uint32_t *ag_e);
+
 #endif

@@ -1,9 +1,11 @@
 /*
  * layout_words.c — the layout stage's word table and its small text grammar: loading
  * data/{fr,en}/layout-*.txt, data/common/layout-agencies.txt and the month and weekday lines of
- * data/{fr,en}/dates.txt into one sorted table (ex_layout_res), looking phrases up in it, and
+ * data/{fr,en}/dates.txt into one sorted table (ex_layout_res), looking phrases up in it,
  * reading dates ("20 novembre 2023", "1er janvier 2016", "Nov. 20, 2023", "Thursday, May 7, 2015",
- * "20/11/2023", "2023-11-20") and personal names out of short lines.
+ * "20/11/2023", "2023-11-20") and personal names out of short lines, and the shapes of one line
+ * (headline, subheading, quotation, dateline, ISO 8601 date). layout.c decides what each
+ * paragraph is; this file only answers questions about one line.
  *
  * May touch: the ex_layout_res it builds (malloc'd, owned by the resources, freed by
  * ex_layout_res_free) and res->layout; the caller's output arguments. Calls no stage; reads no
@@ -640,4 +642,318 @@ size_t lay_name_at(const struct ex_layout_res *r, const char *s, size_t n, size_
         return i;
     *tokens = t;
     return last_end;
+}
+
+/* ---- line shapes ----------------------------------------------------------------------------- */
+
+unsigned lay_count_words(const char *s, size_t n, unsigned stop)
+{
+    unsigned w = n > 0;
+    for (size_t i = 0; i < n && w <= stop; i++)
+        w += s[i] == ' ';
+    return w;
+}
+
+static bool is_closer(uint32_t cp)
+{
+    return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == 0xBB || cp == 0x201D ||
+           cp == 0x2019 || cp == 0x203A;
+}
+
+/* The last code point that is neither a space nor a closing quote or bracket; *at its start. */
+uint32_t lay_last_sig(const char *s, size_t n, size_t *at)
+{
+    size_t k = n;
+    while (k > 0) {
+        size_t b = lay_prev(s, k);
+        uint32_t cp;
+        lay_decode(s + b, k - b, &cp);
+        if (cp != ' ' && !is_closer(cp)) {
+            if (at)
+                *at = b;
+            return cp;
+        }
+        k = b;
+    }
+    return 0;
+}
+
+/* Does the paragraph end with a sentence-final period (not an ellipsis "...")? */
+bool lay_ends_period(const char *s, size_t n)
+{
+    size_t at = 0;
+    if (lay_last_sig(s, n, &at) != '.')
+        return false;
+    return !(at > 0 && s[at - 1] == '.');
+}
+
+uint32_t lay_first_cp(const char *s, size_t n)
+{
+    uint32_t cp = 0;
+    if (n)
+        lay_decode(s, n, &cp);
+    return cp;
+}
+
+bool lay_is_open_quote(uint32_t cp)
+{
+    return cp == 0xAB || cp == 0x201C || cp == '"' || cp == 0x201E || cp == 0x2039;
+}
+
+bool lay_title_like(const char *s, size_t n)
+{
+    if (n == 0 || n > 300 || lay_count_words(s, n, 36) > 35 || lay_ends_period(s, n))
+        return false;
+    uint32_t f = lay_first_cp(s, n), l = lay_last_sig(s, n, NULL);
+    if (lay_is_lower(f) || lay_dash_at(s, n, 0))
+        return false;
+    return !(l == ':' || l == ',' || l == ';');
+}
+
+bool lay_subheading_like(const char *s, size_t n)
+{
+    if (n == 0 || n > 120 || lay_count_words(s, n, 15) > 14 || lay_ends_period(s, n))
+        return false;
+    uint32_t f = lay_first_cp(s, n), l = lay_last_sig(s, n, NULL);
+    if (!(lay_is_upper(f) || (f >= '0' && f <= '9')))
+        return false;
+    if (l == ':' || l == ',' || l == ';' || l == '-' || l == 0x2013 || l == 0x2014)
+        return false;
+    return true;
+}
+
+static uint32_t closer_of(uint32_t open)
+{
+    switch (open) {
+    case 0xAB:
+        return 0xBB;
+    case 0x201C:
+        return 0x201D;
+    case 0x201E:
+        return 0x201C;
+    case 0x2039:
+        return 0x203A;
+    default:
+        return '"';
+    }
+}
+
+/* The paragraph is one quotation: « … », “ … ”, " … " (a final period after it allowed). */
+bool lay_quote_only(const char *s, size_t n)
+{
+    if (n < 4 || n > 1200)
+        return false;
+    uint32_t open;
+    size_t ol = lay_decode(s, n, &open);
+    if (!lay_is_open_quote(open))
+        return false;
+    uint32_t close = closer_of(open);
+    size_t m = n;
+    while (m > 0 && (s[m - 1] == ' ' || s[m - 1] == '.'))
+        m--;
+    if (m <= ol)
+        return false;
+    size_t b = lay_prev(s, m);
+    uint32_t last;
+    lay_decode(s + b, m - b, &last);
+    if (last != close && !(open == 0x201E && last == 0x201D))
+        return false;
+    /* no closing mark before the end: "« A », dit-il, « B »" is not one quotation */
+    for (size_t i = ol; i < b;) {
+        uint32_t cp;
+        size_t l = lay_decode(s + i, b - i, &cp);
+        if (cp == close && close != '"')
+            return false;
+        if (cp == '"' && close == '"')
+            return false;
+        i += l;
+    }
+    return true;
+}
+
+static bool digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static int num(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+static int days_in_month(int year, int month)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+        return 29;
+    return days[month - 1];
+}
+
+/* Is s[0..n) an ISO 8601 date or date-time (extended format)? On true, date[] = "YYYY-MM-DD". */
+bool lay_iso8601_date(const char *s, size_t n, char date[11])
+{
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+        !digits(s + 8, 2))
+        return false;
+    int year = num(s, 4), month = num(s + 5, 2), day = num(s + 8, 2);
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+        return false;
+    size_t i = 10;
+    if (i < n) {
+        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
+            return false;
+        i++;
+        if (n - i < 5 || !digits(s + i, 2) || s[i + 2] != ':' || !digits(s + i + 3, 2))
+            return false;
+        if (num(s + i, 2) > 24 || num(s + i + 3, 2) > 59)
+            return false;
+        i += 5;
+        if (i < n && s[i] == ':') {
+            if (n - i < 3 || !digits(s + i + 1, 2) || num(s + i + 1, 2) > 60)
+                return false;
+            i += 3;
+            if (i < n && (s[i] == '.' || s[i] == ',')) {
+                i++;
+                size_t f = i;
+                while (i < n && s[i] >= '0' && s[i] <= '9')
+                    i++;
+                if (i == f)
+                    return false;
+            }
+        }
+        if (i < n) {
+            if (s[i] == 'Z' || s[i] == 'z') {
+                i++;
+            } else if (s[i] == '+' || s[i] == '-') {
+                i++;
+                if (n - i < 2 || !digits(s + i, 2) || num(s + i, 2) > 23)
+                    return false;
+                i += 2;
+                if (i < n && s[i] == ':')
+                    i++;
+                if (i < n) {
+                    if (n - i < 2 || !digits(s + i, 2) || num(s + i, 2) > 59)
+                        return false;
+                    i += 2;
+                }
+            }
+        }
+        if (i != n)
+            return false;
+    }
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    return true;
+}
+
+/* ---- datelines ------------------------------------------------------------------------------- */
+
+/* Does the paragraph open with a dateline? *dated with the date when it carries a full one. */
+bool lay_dateline(const struct ex_layout_res *r, const char *s, size_t n, lay_ymd *date, bool *dated,
+                  uint32_t *ag_s, uint32_t *ag_e)
+{
+    *dated = false;
+    *ag_s = *ag_e = 0;
+    size_t e;
+    if (n == 0)
+        return false;
+    /* "22 mai 2012. –", "2 janvier 2018 . –", "1er janvier 2016, 14h30 . –",
+     * "Thursday, May 7, 2015" (alone) */
+    if (lay_date_at(r, s, n, 0, date, &e)) {
+        /* a weekday and a full date open the paragraph: "Thursday, May 7, 2015 On Tuesday…" */
+        size_t w0 = lay_word_end(s, n, 0);
+        if (w0 > 0 && lw_has(r, s, w0, LW_WEEKDAY, NULL) && e + 1 < n && s[e] == ' ' &&
+            lay_is_upper(lay_first_cp(s + e + 1, n - e - 1))) {
+            *dated = true;
+            return true;
+        }
+        unsigned letters = 0;
+        /* after a comma, a place may come before the dash: "12 mars 2016, Montpellier . –" */
+        bool place = e < n && s[e] == ',';
+        size_t lim = e + (place ? 80 : 48) < n ? e + (place ? 80 : 48) : n;
+        for (size_t j = e; j < lim;) {
+            uint32_t cp;
+            size_t l = lay_decode(s + j, n - j, &cp);
+            size_t d = lay_dash_at(s, n, j);
+            if (d && (j == e || s[j - 1] == ' ' || s[j - 1] == '.') &&
+                (j + d >= n || s[j + d] == ' ')) {
+                *dated = true;
+                return true;
+            }
+            if (lay_is_letter(cp) && ++letters > 6 && !place)
+                break;
+            if (cp == '.' && j + 1 < n && s[j + 1] == ' ' && j + 2 < n &&
+                lay_is_upper(lay_first_cp(s + j + 2, n - j - 2)))
+                break; /* a sentence ends: "22 mai 2012. Le …" is not a dateline */
+            j += l;
+        }
+        if (letters <= 6 && n - e <= 40) {
+            /* the date alone, maybe with a time: "Thursday, May 7, 2015", "2 mai 2016, 10 h" */
+            unsigned lt = 0;
+            for (size_t j = e; j < n;) {
+                uint32_t cp;
+                j += lay_decode(s + j, n - j, &cp);
+                lt += lay_is_letter(cp);
+            }
+            if (lt <= 6) {
+                *dated = true;
+                return true;
+            }
+        }
+        return false;
+    }
+    /* "PARIS (AFP) –", "WASHINGTON —", "LONDRES, 3 mars 2024 (Reuters) -" */
+    size_t i = 0;
+    unsigned caps = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = lay_decode(s + i, n - i, &cp);
+        if (lay_is_upper(cp)) {
+            caps++;
+        } else if (lay_is_lower(cp)) {
+            return false;
+        } else if (!(cp == ' ' || cp == '-' || cp == '\'' || cp == '.')) {
+            break;
+        }
+        if (lay_dash_at(s, n, i) && i > 0 && s[i - 1] == ' ')
+            break;
+        i += l;
+    }
+    if (caps < 2)
+        return false;
+    size_t lim = n < 100 ? n : 100;
+    for (size_t j = i; j < lim; j++) {
+        size_t d = lay_dash_at(s, n, j);
+        if (d && j > 0 && s[j - 1] == ' ' && (j + d >= n || s[j + d] == ' ')) {
+            const char *op = memchr(s + i, '(', j - i); /* "(AFP)" */
+            const char *cl = op ? memchr(op, ')', (size_t)(s + j - op)) : NULL;
+            if (op && cl && lw_has(r, op + 1, (size_t)(cl - op - 1), LW_AGENCY, NULL)) {
+                *ag_s = (uint32_t)(op + 1 - s);
+                *ag_e = (uint32_t)(cl - s);
+            }
+            for (size_t k = i; k < j; k++) { /* a date in the dateline: "LONDRES, 3 mars 2024" */
+                if (s[k] >= '0' && s[k] <= '9' && (k == 0 || s[k - 1] == ' ') &&
+                    lay_date_at(r, s, j, k, date, &e)) {
+                    *dated = true;
+                    break;
+                }
+            }
+            return true;
+        }
+        if (s[j] == '.' && j + 1 < n && s[j + 1] == ' ')
+            return false;
+    }
+    return false;
 }
