@@ -588,6 +588,14 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         return digit && w <= 8 && !lay_ends_period(s, n);
     }
 
+    /* "Par la rédaction", "De notre envoyée spéciale à Kiev", "By Staff": nobody named */
+    size_t an = phrase_at(st, s, n, i, LW_ANON);
+    if (an > i && (an == n || s[an] == ' ' || s[an] == ',') &&
+        lay_count_words(s + an, n - an, 10) <= 8 && !lay_ends_period(s, n)) {
+        byline_dates(st, s, n, an, b);
+        return true;
+    }
+
     /* "Par A, B et C[, publié le …]", "By A and B" */
     size_t by = phrase_at(st, s, n, i, LW_BY);
     if (by > i && by < n && s[by] == ' ') {

@@ -27,7 +27,8 @@ enum lw_kind {
     LW_FURN_CONTAINS, /* a word that makes a short line without a final period furniture */
     LW_ROLE,        /* a job title after the names, never a name: staff, reporter, envoyé */
     LW_DATEPREFIX,  /* a word that may open a date line: le, on */
-    LW_FURN_FIRST   /* the first word of some furniture phrase (built by the loader) */
+    LW_FURN_FIRST,  /* the first word of some furniture phrase (built by the loader) */
+    LW_ANON         /* a byline that names nobody: par la rédaction, by staff */
 };
 
 typedef struct lw_entry {

@@ -66,7 +66,8 @@ static const struct {
     int kind;
 } BYLINE_KINDS[] = {{"by", LW_BY},         {"published", LW_PUBLISHED}, {"updated", LW_UPDATED},
                     {"conj", LW_CONJ},     {"with", LW_WITH},           {"particle", LW_PARTICLE},
-                    {"role", LW_ROLE},     {"dateprefix", LW_DATEPREFIX}};
+                    {"role", LW_ROLE},     {"dateprefix", LW_DATEPREFIX},
+                    {"anon", LW_ANON}};
 
 enum file_format { FF_PLAIN, FF_BYLINES, FF_FURNITURE, FF_DATES };
 

@@ -229,6 +229,9 @@ static void test_bylines(void **state)
     CHECK_BYLINE("Par Marie Dupont (avec AFP)", "Marie Dupont", NULL);
     CHECK_BYLINE("Thierry Derouet, publié le 20 novembre 2023", "Thierry Derouet", "2023-11-20");
     CHECK_BYLINE("Publié aujourd'hui à 10h32", "", NULL);
+    CHECK_BYLINE("Par la rédaction", "", NULL);
+    CHECK_BYLINE("De notre envoyée spéciale à Kiev", "", NULL);
+    CHECK_BYLINE("By Staff, Nov. 20, 2023", "", "2023-11-20");
     CHECK_BYLINE("By Ana Ruiz, Li Wei, and Tom Pratt", "Ana Ruiz; Li Wei; Tom Pratt", NULL);
     CHECK_BYLINE("Par Hugo Marchal - 20 novembre 2023 à 10h32", "Hugo Marchal", "2023-11-20");
 
