@@ -89,8 +89,8 @@ bool lay_is_open_quote(uint32_t cp); /* « “ " „ ‹ */
 /* A headline: at most 300 bytes and 35 words, no final period, colon, comma or semicolon, no
  * lower-case or dash start. */
 bool lay_title_like(const char *s, size_t n);
-/* A subheading: at most 120 bytes and 14 words, capital or digit start, no final period, colon,
- * comma, semicolon or dash. */
+/* A subheading: at most 120 bytes and 14 words (8 for a question), capital or digit start, no
+ * final period, colon, comma, semicolon or dash. */
 bool lay_subheading_like(const char *s, size_t n);
 /* One quotation « … », “ … ”, " … " (a final period after it allowed), nothing outside it. */
 bool lay_quote_only(const char *s, size_t n);

@@ -720,6 +720,10 @@ bool lay_subheading_like(const char *s, size_t n)
         return false;
     if (l == ':' || l == ',' || l == ';' || l == '-' || l == 0x2013 || l == 0x2014)
         return false;
+    /* a long question is an interviewer's, not a subheading ("Et après ?", "How much will
+     * residents save?" are) */
+    if (l == '?' && lay_count_words(s, n, 10) > 8)
+        return false;
     return true;
 }
 

@@ -374,6 +374,13 @@ static void test_subheadings(void **state)
     assert_memory_equal(doc->text + s0->start, "Réactions", s0->end - s0->start);
     ex_doc_free(doc);
 
+    /* an interviewer's long question is body */
+    doc = run("Entretien avec la directrice du musée\n\nLe musée rouvre samedi.\n\n"
+              "Qu'est-ce qui a le plus changé dans les salles depuis la fermeture ?\n\n"
+              "Tout, ou presque : la lumière, les vitrines, le parcours.\n");
+    CHECK_STR(kinds(doc), "title,body,body,body");
+    ex_doc_free(doc);
+
     /* a line that ends with a colon introduces what follows: no subheading */
     doc = run("La ligne de tramway sera prolongée\n\nLes travaux commenceront au printemps.\n\n"
               "Le maire a précisé :\n\n« Nous tiendrons les délais. »\n");
