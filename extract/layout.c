@@ -12,30 +12,36 @@
  * Input: the text stage's paragraphs (one per line of the page copy; NFC; no-break spaces are
  * spaces; quotes « » “ ” " and dashes – — - kept as typed). Rules, in order:
  *  1. Furniture: a short paragraph (at most 40 words, 400 bytes) that matches a phrase of
- *     data/{fr,en}/layout-furniture.txt (modes line / head / any, see that file) is removed from
- *     `text` and listed in `boilerplate` with its kind. Nothing else is ever dropped: if every
- *     paragraph looks like furniture, all are kept as body.
- *  2. Section: the first paragraph, when it is a label of data/{fr,en}/layout-sections.txt (or a
- *     line of at most three words right before the envelope title), becomes `section` and leaves
+ *     data/{fr,en}/layout-furniture.txt (modes line / head / any / contains / near, see that
+ *     file) is removed from `text` and listed in `boilerplate` with its kind; after a bare
+ *     "À LIRE AUSSI :" the next short line (the linked headline) is related too. Nothing else
+ *     is dropped as furniture: if every paragraph looks like furniture, all are kept as body.
+ *  2. Section: the first paragraph, when it is a label of data/{fr,en}/layout-sections.txt, a
+ *     breadcrumb with one ("Accueil > Économie"), a line of at most three words right before the
+ *     envelope title, or one or two words before a longer headline, becomes `section` and leaves
  *     `text`. Only when something follows it.
  *  3. Title: the envelope title wins; when the next paragraph equals it, that paragraph is the
  *     title block, else the title opens `text`. Without one, the first paragraph is the title
  *     when it looks like one (at most 300 bytes and 35 words, no final period, no lower-case
- *     start, not a byline or a date line) and something follows it.
+ *     start, not a byline or a dated line) and something follows it.
  *  4. Header: bylines after the title ("Par A, B et C", "By A and B", "Par A, publié le …",
  *     "Publié le 20/11/2023 à 10h32, mis à jour le …", "Updated Nov. 20, 2023 …", "A | Reporter",
- *     agency signatures "(AFP)", "— Reuters") become byline blocks; their names go to `authors`,
- *     their dates to the published date (first publication wins over an update). The paragraph
- *     after the title is the standfirst when a byline or a dateline follows it.
+ *     "Par la rédaction", agency signatures "(AFP)", "— Reuters") and a date alone next to one
+ *     ("8 February 2024", "Le 12/03/2024 à 07h45") are byline lines: their names go to
+ *     `authors` (roles dropped), their dates to the published date (first publication wins over
+ *     an update), and the lines leave `text` (fields only; no "byline" block is written). The
+ *     paragraph after the title is the standfirst when a byline or a dateline follows it.
  *  5. Body: a paragraph that is one quotation followed by a short attribution line ("Satya
  *     Nadella, PDG de Microsoft", "— Jane Doe, CEO") gives a pullquote and an attribution block;
- *     a short line between body paragraphs (at most 14 words, no final period, colon or comma)
- *     is a subheading; an agency signature or byline among the last two paragraphs is a byline.
+ *     a short line between body paragraphs (at most 14 words, 8 for a question, no final period,
+ *     colon or comma) is a subheading; a byline among the last two paragraphs is a byline.
  *  6. Published: the envelope's ISO 8601 date wins ("envelope"); then a byline's publication
  *     date, then the date of a dateline opening one of the first paragraphs ("22 mai 2012. –",
- *     "2 janvier 2018 . –", "Thursday, May 7, 2015"; the dateline stays in the body), then a
- *     byline's update date ("byline"); then the receive time ("received"); else NULL.
- *  `text` = the kept paragraphs joined by "\n\n" (section and furniture left out), NUL-terminated.
+ *     "2 janvier 2018 . –", "Thursday, May 7, 2015"; a dateline stays in the body), then a
+ *     byline's update date (all "byline"); then the receive time ("received"); else NULL.
+ *  7. Authors: the named ones; an agency ("(AFP)", "PARIS (AFP) –") only when nobody is named.
+ *  `text` = title, standfirst, subheadings, body, pull quotes and attributions, joined by "\n\n"
+ *  (section, byline lines and furniture left out), NUL-terminated.
  *  Every test is a bounded look at a short line or at a paragraph's two ends, so the stage is
  *  linear in the input and never allocates per character.
  */
