@@ -638,7 +638,8 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         size_t e = lay_name_at(st->r, s, n, i, &t);
         if (e > i && t >= 2 && e + 2 < n && s[e] == ',') {
             size_t k = lay_skip_spaces(s, n, e + 1);
-            if (phrase_at(st, s, n, k, LW_PUBLISHED) > k || phrase_at(st, s, n, k, LW_UPDATED) > k) {
+            if (phrase_at(st, s, n, k, LW_PUBLISHED) > k ||
+                phrase_at(st, s, n, k, LW_UPDATED) > k) {
                 byline_info tmp;
                 memset(&tmp, 0, sizeof tmp);
                 if (byline_dates(st, s, n, k, &tmp) && lay_count_words(s, n, 18) <= 16) {
@@ -661,7 +662,8 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
             m--;
         unsigned t;
         size_t e = lay_name_at(st->r, s, m, i, &t);
-        if (e == m && t >= 2 && lay_count_words(bar + 1, n - k - 1, 10) <= 8 && !lay_ends_period(s, n)) {
+        if (e == m && t >= 2 && lay_count_words(bar + 1, n - k - 1, 10) <= 8 &&
+            !lay_ends_period(s, n)) {
             b->name_s[0] = (uint32_t)i;
             b->name_e[0] = (uint32_t)e;
             b->nn = 1;
@@ -920,7 +922,8 @@ static bool classify(lstate *st, uint32_t title_len)
             p[i].role = fm.weak ? R_WEAK : R_FURN;
             p[i].boiler = (uint8_t)fm.kind;
             any_weak = any_weak || fm.weak;
-            if (fm.bare && i + 1 < np && lay_count_words(ptext(st, i + 1), plen(st, i + 1), 30) <= 25 &&
+            if (fm.bare && i + 1 < np &&
+                lay_count_words(ptext(st, i + 1), plen(st, i + 1), 30) <= 25 &&
                 !lay_ends_period(ptext(st, i + 1), plen(st, i + 1)) &&
                 !furniture(st, ptext(st, i + 1), plen(st, i + 1), &fm)) {
                 p[i + 1].role = R_FURN;
@@ -960,8 +963,8 @@ static bool classify(lstate *st, uint32_t title_len)
             !lay_ends_period(s, n) && lay_title_like(s, n))
             label = true;
         /* an unlisted label: one or two words, then a longer headline, then more text */
-        if (!label && !doc->title && n <= 30 && lay_count_words(s, n, 3) <= 2 && lay_title_like(s, n) &&
-            !memchr(s, ':', n) && next_kept(st, f2 + 1) < np &&
+        if (!label && !doc->title && n <= 30 && lay_count_words(s, n, 3) <= 2 &&
+            lay_title_like(s, n) && !memchr(s, ':', n) && next_kept(st, f2 + 1) < np &&
             lay_title_like(ptext(st, f2), plen(st, f2)) &&
             lay_count_words(ptext(st, f2), plen(st, f2), 5) >= 4 && !is_byline(st, f, &b) &&
             !is_byline(st, f2, &b) && !opens_dateline(st, f2)) {

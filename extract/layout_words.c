@@ -866,8 +866,8 @@ bool lay_iso8601_date(const char *s, size_t n, char date[11])
 /* ---- datelines ------------------------------------------------------------------------------- */
 
 /* Does the paragraph open with a dateline? *dated with the date when it carries a full one. */
-bool lay_dateline(const struct ex_layout_res *r, const char *s, size_t n, lay_ymd *date, bool *dated,
-                  uint32_t *ag_s, uint32_t *ag_e)
+bool lay_dateline(const struct ex_layout_res *r, const char *s, size_t n, lay_ymd *date,
+                  bool *dated, uint32_t *ag_s, uint32_t *ag_e)
 {
     *dated = false;
     *ag_s = *ag_e = 0;
