@@ -206,6 +206,9 @@ static const lw_entry *furn_phrase(const lstate *st, const char *low, size_t ln,
 {
     size_t ends[8];
     unsigned k = word_bounds(low, ln, pos, ends, 8);
+    /* most words open no phrase: one lookup says so */
+    if (k == 0 || !lw_has_low(st->r, low + pos, ends[0] - pos, LW_FURN_FIRST, NULL))
+        return NULL;
     while (k-- > 0) {
         const lw_entry *a, *b;
         if (!lw_range(st->r, low + pos, ends[k] - pos, &a, &b))
@@ -561,22 +564,13 @@ static size_t name_list(const lstate *st, const char *s, size_t n, size_t i, byl
     return end;
 }
 
-static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info *b)
+/* Bylines that open with a word of the lists: agency signatures, "Publié le …", "Updated …",
+ * "Par la rédaction", "Par A, B et C". 1: a byline, 0: not one, -1: none of these shapes. */
+static int byline_led(const lstate *st, const char *s, size_t n, size_t i, byline_info *b)
 {
-    memset(b, 0, sizeof *b);
-    if (n == 0 || n > BYLINE_MAX_BYTES)
-        return false;
     if (agency_signature(st, s, n, b))
-        return true;
+        return 1;
     memset(b, 0, sizeof *b);
-    size_t i = 0;
-    size_t d = lay_dash_at(s, n, 0);
-    if (d && d < n && s[d] == ' ')
-        i = d + 1;
-    size_t bl = bullet_at(s, n, i);
-    if (bl && s[i] != '(')
-        i += bl;
-    i = lay_skip_spaces(s, n, i);
 
     /* "Publié le 20/11/2023 à 10h32, mis à jour le …", "Updated Nov. 20, 2023", "Published 9
      * February 2024": a date line */
@@ -584,14 +578,14 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         /* not a sentence: "Publié le 3 mars 2024, le rapport a fait grand bruit." stays body */
         unsigned w = lay_count_words(s, n, 18);
         if (w > 16 || (w > 10 && lay_ends_period(s, n)))
-            return false;
+            return 0;
         if (byline_dates(st, s, n, i, b))
-            return true;
+            return 1;
         /* no full date but a time: "Publié aujourd'hui à 10h32", "Updated 2 hours ago" */
         bool digit = false;
         for (size_t k = i; k < n && !digit; k++)
             digit = s[k] >= '0' && s[k] <= '9';
-        return digit && w <= 8 && !lay_ends_period(s, n);
+        return digit && w <= 8 && !lay_ends_period(s, n) ? 1 : 0;
     }
 
     /* "Par la rédaction", "De notre envoyée spéciale à Kiev", "By Staff": nobody named */
@@ -599,7 +593,7 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
     if (an > i && (an == n || s[an] == ' ' || s[an] == ',') &&
         lay_count_words(s + an, n - an, 10) <= 8 && !lay_ends_period(s, n)) {
         byline_dates(st, s, n, an, b);
-        return true;
+        return 1;
     }
 
     /* "Par A, B et C[, publié le …]", "By A and B" */
@@ -608,10 +602,10 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         size_t j = by + 1;
         size_t end = name_list(st, s, n, j, b);
         if (b->nn == 0)
-            return false;
+            return 0;
         size_t t = lay_skip_spaces(s, n, end);
         if (t >= n)
-            return true;
+            return 1;
         uint32_t cp;
         size_t sl = lay_decode(s + t, n - t, &cp);
         size_t dl = lay_dash_at(s, n, t);
@@ -625,13 +619,39 @@ static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info 
         size_t de;
         bool date = lay_date_at(st->r, s, n, tt, &dd, &de);
         if (!sep && !marker && !date)
-            return false; /* "Par Internet les usagers …": a sentence */
+            return 0; /* "Par Internet les usagers …": a sentence */
         bool dates = byline_dates(st, s, n, end, b);
         if (!dates && (lay_ends_period(s, n) || lay_count_words(s + t, n - t, 14) > 12))
-            return false;
-        return true;
+            return 0;
+        return 1;
     }
 
+    return -1;
+}
+
+static bool parse_byline(const lstate *st, const char *s, size_t n, byline_info *b)
+{
+    memset(b, 0, sizeof *b);
+    if (n == 0 || n > BYLINE_MAX_BYTES)
+        return false;
+    size_t i = 0;
+    size_t d = lay_dash_at(s, n, 0);
+    if (d && d < n && s[d] == ' ')
+        i = d + 1;
+    size_t bl = bullet_at(s, n, i);
+    if (bl && s[i] != '(')
+        i += bl;
+    i = lay_skip_spaces(s, n, i);
+    /* the led shapes all open with a word of the byline lists ("par", "publié", "afp"…): one
+     * lookup rules them out for most paragraphs */
+    size_t j0 = i < n && s[i] == '(' ? i + 1 : i;
+    size_t w0 = lay_word_end(s, n, j0);
+    if (w0 > j0 && lw_has(st->r, s + j0, w0 - j0, LW_BYFIRST, NULL)) {
+        int led = byline_led(st, s, n, i, b);
+        if (led >= 0)
+            return led == 1;
+        memset(b, 0, sizeof *b);
+    }
     /* "Thierry Derouet, publié le 20 novembre 2023": a name, a comma, a date marker */
     {
         unsigned t;

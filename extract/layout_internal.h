@@ -28,7 +28,8 @@ enum lw_kind {
     LW_ROLE,        /* a job title after the names, never a name: staff, reporter, envoyé */
     LW_DATEPREFIX,  /* a word that may open a date line: le, on */
     LW_FURN_FIRST,  /* the first word of some furniture phrase (built by the loader) */
-    LW_ANON         /* a byline that names nobody: par la rédaction, by staff */
+    LW_ANON,        /* a byline that names nobody: par la rédaction, by staff */
+    LW_BYFIRST      /* the first word of a byline phrase or agency (built by the loader) */
 };
 
 typedef struct lw_entry {

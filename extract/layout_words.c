@@ -199,17 +199,24 @@ ex_status ex_layout_res_load(ex_resources *res, const char *data_dir, char *err,
             return st;
         }
     }
-    /* the first word of every furniture phrase, so that most paragraphs are rejected after
-     * lower-casing one word */
+    /* the first word of every furniture phrase and of every byline phrase, so that most
+     * paragraphs are rejected after looking one word up */
     size_t loaded = r->n;
     for (size_t i = 0; i < loaded; i++) {
         int k = r->e[i].kind;
-        if (k != LW_FURN_LINE && k != LW_FURN_HEAD && k != LW_FURN_ANY && k != LW_FURN_NEAR)
+        int first_kind;
+        if (k == LW_FURN_LINE || k == LW_FURN_HEAD || k == LW_FURN_ANY || k == LW_FURN_NEAR ||
+            k == LW_FURN_CONTAINS)
+            first_kind = LW_FURN_FIRST;
+        else if (k == LW_BY || k == LW_PUBLISHED || k == LW_UPDATED || k == LW_ANON ||
+                 k == LW_WITH || k == LW_AGENCY)
+            first_kind = LW_BYFIRST;
+        else
             continue;
         char first[512];
-        size_t fl = strcspn(r->e[i].key, " ");
+        size_t fl = strcspn(r->e[i].key, " /");
         memcpy(first, r->e[i].key, fl);
-        ex_status st = lw_add(r, first, fl, LW_FURN_FIRST, 0, err, errlen);
+        ex_status st = lw_add(r, first, fl, first_kind, 0, err, errlen);
         if (st != EX_OK) {
             lw_destroy(r);
             return st;
