@@ -37,6 +37,7 @@ struct ex_tokens_res; /* tokens.c: abbreviations, elision prefixes */
 struct ex_lang_res;   /* lang.c: language models */
 struct ex_numbers_res; /* numbers.c: number words, currencies, cue words */
 struct ex_dates_res;   /* dates.c: month and weekday names, relative expressions */
+struct ex_layout_res;  /* layout_words.c: sections, bylines, furniture, agencies, months */
 
 struct ex_resources {
     atomic_int refs;
@@ -47,6 +48,7 @@ struct ex_resources {
     struct ex_lang_res *lang;
     struct ex_numbers_res *numbers;
     struct ex_dates_res *dates;
+    struct ex_layout_res *layout;
 };
 
 ex_status ex_tokens_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen);
@@ -57,6 +59,8 @@ ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err
 void ex_numbers_res_free(ex_resources *res);
 ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen);
 void ex_dates_res_free(ex_resources *res);
+ex_status ex_layout_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen);
+void ex_layout_res_free(ex_resources *res);
 
 /* ---- stages, in pipeline order (pipeline.c holds the table) ---------------------------------- */
 ex_status ex_stage_text(ex_doc *doc, char *err, size_t errlen);      /* text.c */

@@ -8,7 +8,7 @@
  *
  * The stages, in order (docs/architecture.md has the picture):
  *   text       text.c       UTF-8 check, NFC, typography, white space → doc->norm, doc->paras
- *   layout     layout.c     clean text and blocks, envelope title, published date
+ *   layout     layout.c     section, title, standfirst, bylines, furniture → clean text, blocks
  *   tokens     tokens.c     tokens with byte offsets, kinds and flags
  *   sentences  sentences.c  sentence spans over the tokens
  *   lang       lang.c       language code and confidence (envelope hint wins)

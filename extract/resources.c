@@ -24,6 +24,7 @@ static atomic_uint g_load_counter;
 
 static void resources_free(ex_resources *res)
 {
+    ex_layout_res_free(res);
     ex_dates_res_free(res);
     ex_numbers_res_free(res);
     ex_lang_res_free(res);
@@ -66,7 +67,8 @@ ex_resources *ex_resources_load(const char *data_dir, const ex_options *opts, ch
     if (ex_tokens_res_load(res, data_dir, err, errlen) != EX_OK ||
         ex_lang_res_load(res, data_dir, err, errlen) != EX_OK ||
         ex_numbers_res_load(res, data_dir, err, errlen) != EX_OK ||
-        ex_dates_res_load(res, data_dir, err, errlen) != EX_OK) {
+        ex_dates_res_load(res, data_dir, err, errlen) != EX_OK ||
+        ex_layout_res_load(res, data_dir, err, errlen) != EX_OK) {
         resources_free(res);
         return NULL;
     }

@@ -4,7 +4,9 @@ Pushes a mix of raw text and JSON envelopes built from tests/fixtures (French an
 with a distinct id), and checks that exactly 1,000 records come out with: the ids pushed, valid
 against docs/schema.json, seq strictly increasing by one, topic article.fr / article.en matching
 the fixture's language, url/source/meta echoed from the envelope, the instance name, and for
-input without an id the stable BLAKE2b-128 hash of the text (the same for a re-sent article).
+input without an id the stable BLAKE2b-128 hash of the text (the same for a re-sent article);
+raw page copies come out with their section, title and authors, and without section label or
+furniture in the text.
 Touches: its own daemon and temp dir (tests/e2e/enrichd_e2e.py).
 """
 
@@ -86,6 +88,15 @@ def check_record(validator, topic, rec, exp):
     e2e.check(isinstance(text, str) and len(text) > 200,
               "record %s: text missing or too short: %r"
               % (rid, text if text is None else text[:80]))
+    if env is None:
+        # the raw fixtures are page copies: section label, title, byline (see tests/fixtures)
+        e2e.check(isinstance(rec.get("section"), str) and isinstance(rec.get("title"), str)
+                  and rec.get("authors"),
+                  "record %s (%s): layout missing: section %r, title %r, authors %r"
+                  % (rid, exp["name"], rec.get("section"), rec.get("title"), rec.get("authors")))
+        e2e.check(not text.startswith(rec["section"] + "\n") and "LIRE AUSSI" not in text
+                  and "Share this article" not in text,
+                  "record %s (%s): section label or furniture left in text" % (rid, exp["name"]))
 
 
 def main():
