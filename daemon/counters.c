@@ -20,6 +20,15 @@ void ed_counters_init(ed_counters *c)
         atomic_init(&c->topics[i].count, 0);
     }
     atomic_init(&c->ntopics, 0);
+    atomic_init(&c->journal_bytes, 0);
+    atomic_init(&c->journal_records, 0);
+    atomic_init(&c->journal_first_seq, 0);
+    atomic_init(&c->journal_last_seq, 0);
+    atomic_init(&c->journal_synced_seq, 0);
+    atomic_init(&c->journal_errors, 0);
+    atomic_init(&c->acks_ok, 0);
+    atomic_init(&c->acks_error, 0);
+    atomic_init(&c->ack_duplicates, 0);
 }
 
 void ed_counters_published(ed_counters *c, const char *topic)
