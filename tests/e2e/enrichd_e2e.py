@@ -328,13 +328,13 @@ class Daemon:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def kill9(self):
-        """SIGKILL, then waits for the exit; the temp dir (and journal) stay for a restart."""
+        """SIGKILL, then waits for the exit; the temp dir (and journal) stay for a restart, the
+        sockets stay open (what they already received can still be read); close() ends them."""
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
         self.reader.join(5)
         self.proc.stderr.close()
         self.proc = None
-        self.ctx.destroy(linger=0)
 
     def __enter__(self):
         return self
