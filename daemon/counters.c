@@ -114,4 +114,15 @@ void ed_counters_log_fields(const ed_counters *c, ed_log_line *line)
         snprintf(key, sizeof key, "published.%s", c->topics[i].name);
         ed_log_int(line, key, (int64_t)atomic_load(&c->topics[i].count));
     }
+    uint64_t last = atomic_load(&c->journal_last_seq), acks = atomic_load(&c->acks_ok) +
+                                                               atomic_load(&c->acks_error);
+    if (last > 0 || acks > 0 || atomic_load(&c->journal_errors) > 0) {
+        ed_log_int(line, "journal.last_seq", (int64_t)last);
+        ed_log_int(line, "journal.synced_seq", (int64_t)atomic_load(&c->journal_synced_seq));
+        ed_log_int(line, "journal.records", (int64_t)atomic_load(&c->journal_records));
+        ed_log_int(line, "journal.errors", (int64_t)atomic_load(&c->journal_errors));
+        ed_log_int(line, "acks.ok", (int64_t)atomic_load(&c->acks_ok));
+        ed_log_int(line, "acks.error", (int64_t)atomic_load(&c->acks_error));
+        ed_log_int(line, "acks.duplicates", (int64_t)atomic_load(&c->ack_duplicates));
+    }
 }

@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define HDR_LEN 28
 #define META_LAST_SEQ "last_seq"
@@ -27,6 +30,7 @@ struct ed_journal {
     MDB_dbi recs, ids, meta;  /* immutable after open */
     ed_journal_opts opts;
     size_t max_key;
+    int lock_fd;              /* flock'd <dir>/enrichd.lock: one daemon per journal */
     /* writer's view */
     uint64_t last_seq;
     ed_journal_stats cached;
@@ -229,6 +233,21 @@ int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **o
     if (j == NULL)
         return jfail(err, errlen, "out of memory");
     j->opts = *opts;
+    /* Two daemons on one journal would give the same seqs twice: refuse the second. */
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s/enrichd.lock", dir);
+    j->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (j->lock_fd < 0 || flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (j->lock_fd >= 0)
+            close(j->lock_fd);
+        free(j);
+        if (e == EWOULDBLOCK)
+            return jfail(err, errlen,
+                         "the journal in %s is in use by another enrichd (give each instance its "
+                         "own state_dir)", dir);
+        return jfail(err, errlen, "cannot lock %s: %s", lock_path, strerror(e));
+    }
     int rc = mdb_env_create(&j->env);
     if (rc == 0)
         rc = mdb_env_set_maxdbs(j->env, 4);
@@ -240,10 +259,13 @@ int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **o
         jfail(err, errlen, "cannot open the journal in %s: %s", dir, mdb_strerror(rc));
         if (j->env != NULL)
             mdb_env_close(j->env);
+        close(j->lock_fd);
         free(j);
         return -1;
     }
     j->max_key = (size_t)mdb_env_get_maxkeysize(j->env);
+    int stale = 0;
+    mdb_reader_check(j->env, &stale); /* reader slots of a killed process */
     MDB_txn *txn;
     rc = mdb_txn_begin(j->env, NULL, 0, &txn);
     if (rc == 0) {
@@ -262,6 +284,7 @@ int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **o
     if (rc != 0) {
         jfail(err, errlen, "cannot open the journal in %s: %s", dir, mdb_strerror(rc));
         mdb_env_close(j->env);
+        close(j->lock_fd);
         free(j);
         return -1;
     }
@@ -276,6 +299,7 @@ void ed_journal_close(ed_journal *j)
         return;
     mdb_env_sync(j->env, 1);
     mdb_env_close(j->env);
+    close(j->lock_fd);
     free(j);
 }
 

@@ -13,7 +13,8 @@
  * Durability: commits do not fsync (MDB_NOSYNC); ed_journal_sync does. A killed process loses
  * nothing committed (the page cache keeps it); a power loss may lose what was committed since
  * the last ed_journal_sync (see docs/config.md, journal.sync_records / journal.sync_ms).
- * May touch: the journal directory and its two files (data.mdb, lock.mdb). No sockets.
+ * One process per journal: open takes an exclusive flock on <dir>/enrichd.lock.
+ * May touch: the journal directory and its files (data.mdb, lock.mdb, enrichd.lock). No sockets.
  */
 #ifndef ENRICHD_JOURNAL_H
 #define ENRICHD_JOURNAL_H
@@ -72,7 +73,8 @@ typedef struct ed_journal_stats {
 
 /* Opens (creating when needed, mode 0700 directory / 0600 files) the journal in dir. A journal
  * written before is reopened: seq continues after its last seq. Syncs once so what an earlier
- * run committed is on disk. Returns 0 with *out set, or -1 with err set. */
+ * run committed is on disk. Fails when another process holds the journal. Returns 0 with *out
+ * set, or -1 with err set. */
 int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **out, char *err,
                     size_t errlen);
 /* Syncs, then closes. NULL-safe. No other thread may use j any more. */

@@ -155,6 +155,12 @@ static void test_append_scan_reopen(void **state)
 
     /* reopen: seq continues, the index is still there */
     j = open_j(dir, 64u << 20, 0, 0, 0);
+    /* a second opener of the same journal is refused (it would give the same seqs) */
+    ed_journal_opts o = {.map_bytes = 64u << 20};
+    ed_journal *j2 = NULL;
+    assert_int_equal(ed_journal_open(dir, &o, &j2, err, sizeof err), -1);
+    assert_null(j2);
+    assert_non_null(strstr(err, "in use"));
     assert_int_equal(ed_journal_last_seq(j), 20);
     assert_int_equal(ed_journal_lookup_id(j, "id-18", 5, &seq), 1);
     assert_int_equal(seq, 18);
