@@ -248,6 +248,7 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
         return fail(err, errlen, "cannot create sockets: %s", zmq_strerror(errno));
     /* output.backpressure = "block": a send waits while a subscriber's queue is full */
     int nodrop = cfg->output_block;
+    d->publisher.block = nodrop;
     if (nodrop && zmq_setsockopt(d->publisher.out, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop) != 0)
         return fail(err, errlen, "cannot set output.backpressure: %s", zmq_strerror(errno));
     if (zmq_bind(d->publisher.from_pipeline, ED_INPROC_PUBLISH) != 0)
@@ -328,7 +329,13 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
     d->receiver.feed_bound = d->feed_eps;
     d->receiver.nfeed_bound = d->nfeed_eps;
     if (d->journal != NULL) {
-        d->receiver.ack = make_socket(z, ZMQ_ROUTER, cfg->ack.hwm, cfg->ack.hwm, 0);
+        /* ack.hwm bounds the requests queued per producer; replies have no HWM: a ROUTER
+         * drops what does not fit, and a producer that sent a burst must get every answer
+         * (there is one reply per request taken, so they are bounded by what it sent) */
+        d->receiver.ack = make_socket(z, ZMQ_ROUTER, 0, cfg->ack.hwm, 0);
+        int unlimited = 0;
+        if (d->receiver.ack != NULL)
+            zmq_setsockopt(d->receiver.ack, ZMQ_SNDHWM, &unlimited, sizeof unlimited);
         if (d->receiver.ack == NULL ||
             zmq_setsockopt(d->receiver.ack, ZMQ_MAXMSGSIZE, &guard, sizeof guard) != 0)
             return fail(err, errlen, "cannot create the ack socket: %s", zmq_strerror(errno));

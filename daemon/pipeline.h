@@ -131,6 +131,7 @@ typedef struct ed_publisher {
     size_t nsenders;     /* ENDs to wait for: workers + receiver */
     uint64_t seq;        /* last seq given (continues the journal's) */
     long long sync_records, sync_ms; /* journal.sync_* */
+    int block;           /* output.backpressure = "block" (ZMQ_XPUB_NODROP set on out) */
 } ed_publisher;
 
 typedef struct ed_replay {

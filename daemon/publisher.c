@@ -108,6 +108,10 @@ static void journal_error(pub_state *s, const char *what, const char *err)
     }
 }
 
+static int sync_now(pub_state *s);
+static int publish_body(pub_state *s, item *it);
+static int publish_body_topic(pub_state *s, item *it);
+
 /* ---- notices to the receiver ---------------------------------------------------------------- */
 
 static int send_notice_frame(pub_state *s, const void *data, size_t len)
@@ -264,6 +268,44 @@ static int parse_item(pub_state *s, item *it)
 static int publish(pub_state *s, item *it)
 {
     ed_publisher *p = s->p;
+    /* block: before waiting for a slow subscriber, make what is journaled durable and answer
+     * the producers, so a stall never stretches the unsynced window past journal.sync_ms */
+    if (p->block) {
+        int rc = zmq_send(p->out, it->topic, it->tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (rc < 0 && errno == EAGAIN && sync_now(s) < 0)
+            return -1;
+        if (rc >= 0)
+            return publish_body(s, it);
+    }
+    return publish_body_topic(s, it);
+}
+
+/* Sends the topic frame (blocking when the PUB blocks), then the body. */
+static int publish_body_topic(pub_state *s, item *it)
+{
+    ed_publisher *p = s->p;
+    int rc;
+    for (;;) {
+        rc = zmq_send(p->out, it->topic, it->tlen, ZMQ_SNDMORE);
+        if (rc >= 0 || errno != EINTR)
+            break;
+    }
+    if (rc < 0) {
+        int e = errno;
+        free(it->out);
+        it->out = NULL;
+        if (e == ETERM)
+            return -1;
+        ed_log_kv(ED_LOG_ERROR, "publisher: send failed", "error", zmq_strerror(e));
+        return 0;
+    }
+    return publish_body(s, it);
+}
+
+/* Sends the body frame after the topic went. Returns 0, or -1 on ETERM. */
+static int publish_body(pub_state *s, item *it)
+{
+    ed_publisher *p = s->p;
     zmq_msg_t out_msg;
     if (zmq_msg_init_data(&out_msg, it->out, it->out_len, free_buffer, NULL) != 0) {
         free(it->out);
@@ -272,19 +314,14 @@ static int publish(pub_state *s, item *it)
     }
     it->out = NULL;
     /* drop: PUB never blocks, a subscriber past its HWM loses messages (replay has them);
-     * block: XPUB_NODROP, the send waits until every matching subscriber has room */
+     * block: XPUB_NODROP, the send waits until every matching subscriber has room (checked
+     * on the first frame of a message only) */
     int rc = -1;
     for (;;) {
-        rc = zmq_send(p->out, it->topic, it->tlen, ZMQ_SNDMORE);
+        rc = zmq_msg_send(&out_msg, p->out, 0);
         if (rc >= 0 || errno != EINTR)
             break;
     }
-    if (rc >= 0)
-        for (;;) {
-            rc = zmq_msg_send(&out_msg, p->out, 0);
-            if (rc >= 0 || errno != EINTR)
-                break;
-        }
     if (rc < 0) {
         int e = errno;
         zmq_msg_close(&out_msg);
@@ -323,6 +360,11 @@ static int flush_batch(pub_state *s)
         char err[256];
         if (nvalid == 0 || ed_journal_append(j, e, nvalid, now, err, sizeof err) == 0) {
             journaled = 1;
+            if (nvalid > 0) {
+                if (s->unsynced == 0)
+                    s->sync_due_ms = mono_ms() + p->sync_ms;
+                s->unsynced += nvalid;
+            }
         } else {
             journal_error(s, "journal append failed; records published without it", err);
         }
@@ -353,11 +395,6 @@ static int flush_batch(pub_state *s)
         it->out = NULL;
         for (int k = 0; k < PARTS; k++)
             zmq_msg_close(&it->parts[k]);
-    }
-    if (j != NULL && journaled && nvalid > 0) {
-        if (s->unsynced == 0)
-            s->sync_due_ms = mono_ms() + p->sync_ms;
-        s->unsynced += nvalid;
     }
     s->nbatch = 0;
     return fatal ? -1 : 0;

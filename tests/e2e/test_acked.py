@@ -5,7 +5,9 @@
    REQ-style request; the seq in the ok reply is the record's seq on the output.
 2. De-duplication: the same id sent twice at once and once more after the ack → one record,
    three replies with the same seq.
-3. kill -9 in the middle of 10,000 acked pushes, restart on the same state_dir, the producer
+3. SIGTERM while 2,000 acked requests are queued: the daemon exits 0 and every article it
+   journaled was answered (same seq), none answered without being journaled.
+4. kill -9 in the middle of 10,000 acked pushes, restart on the same state_dir, the producer
    resends whatever was not acknowledged: joining the live SUB output before the kill, the
    live output after the restart and the replay of the journal, every article appears exactly
    once (one seq per id, one id per seq), nothing is lost, and each ack names that seq.
@@ -14,6 +16,7 @@ Touches: its own daemons and temp dir (tests/e2e/enrichd_e2e.py).
 
 import json
 import os
+import signal
 import sys
 import time
 
@@ -224,8 +227,54 @@ def test_kill9_resend():
     e2e.check(len(articles) == N, "%d article records for %d articles" % (len(articles), N))
 
 
+def test_drain_answers():
+    n = 2000
+    d = e2e.Daemon(instance="e2e-drain", workers=2)
+    tmp = d.tmp
+    replies = {}
+    try:
+        de = d.dealer()
+        for i in range(n):
+            a = article(i)
+            a["id"] = "dr-%05d" % i
+            de.send(json.dumps(a).encode())
+        e2e.check(de.poll(int(20000 * e2e.SLOW)), "no reply before the stop")
+        d.signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30 * e2e.SLOW
+        exited_at = None
+        while time.monotonic() < deadline:
+            while de.poll(50):
+                f = de.recv_multipart()
+                e2e.check(len(f) == 3 and f[0] == b"ok", "unexpected reply %r" % f[:3])
+                e2e.check(f[1].decode() not in replies, "two replies for %s" % f[1])
+                replies[f[1].decode()] = int(f[2])
+            if exited_at is None and not d.alive():
+                exited_at = time.monotonic()
+            if exited_at is not None and time.monotonic() - exited_at > 0.5:
+                break
+        e2e.check(d.wait_exit(1) == 0, "enrichd did not exit 0 after SIGTERM (%s)" % d.proc.poll())
+        d.keep_tmp = True
+        d.close()
+    except BaseException:
+        d.close()
+        raise
+    with e2e.Daemon(instance="e2e-drain", tmp=tmp) as d2:
+        d2.keep_tmp = False
+        journal, _ = replay_all(d2)
+    journaled = {rid: seq for seq, (rid, _) in journal.items() if rid.startswith("dr-")}
+    e2e.log("drain: %d requests, %d journaled, %d answered" % (n, len(journaled), len(replies)))
+    e2e.check(len(journaled) > 0, "nothing was journaled before the stop")
+    for rid, seq in replies.items():
+        e2e.check(journaled.get(rid) == seq, "%s answered seq %d, journal has %s"
+                  % (rid, seq, journaled.get(rid)))
+    missing = sorted(set(journaled) - set(replies))
+    e2e.check(not missing, "%d journaled articles were never answered (e.g. %s)"
+              % (len(missing), missing[:3]))
+
+
 def main():
     test_replies_and_dedup()
+    test_drain_answers()
     test_kill9_resend()
 
 
