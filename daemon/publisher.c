@@ -480,8 +480,17 @@ void *ed_publisher_thread(void *arg)
             break;
         }
         if (n > 0) {
-            /* everything waiting, up to one batch */
-            while (s->nbatch < ED_PUBLISH_BATCH && ends < p->nsenders) {
+            /* everything waiting, up to one batch, and never past journal.sync_records
+             * unsynced records */
+            size_t room = ED_PUBLISH_BATCH;
+            if (p->sh->journal != NULL) {
+                uint64_t left = (uint64_t)p->sync_records > s->unsynced
+                                    ? (uint64_t)p->sync_records - s->unsynced
+                                    : 1;
+                if (left < room)
+                    room = (size_t)left;
+            }
+            while (s->nbatch < room && ends < p->nsenders) {
                 item *it = &s->batch[s->nbatch];
                 int rc = receive(p, it, ZMQ_DONTWAIT);
                 if (rc < 0) {
