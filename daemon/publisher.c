@@ -421,8 +421,11 @@ static int receive(ed_publisher *p, item *it, int flags)
         return 0; /* END from one sender */
     }
     while (it->nparts < PARTS && zmq_msg_more(&it->parts[it->nparts - 1])) {
-        if (recv_part(p->from_pipeline, &it->parts[it->nparts], 0) < 0)
+        if (recv_part(p->from_pipeline, &it->parts[it->nparts], 0) < 0) {
+            for (int k = 0; k < PARTS; k++)
+                zmq_msg_close(&it->parts[k]);
             return -1;
+        }
         it->nparts++;
     }
     /* swallow any unexpected extra frames */
@@ -432,6 +435,8 @@ static int receive(ed_publisher *p, item *it, int flags)
         zmq_msg_init(&extra);
         if (recv_part(p->from_pipeline, &extra, 0) < 0) {
             zmq_msg_close(&extra);
+            for (int k = 0; k < PARTS; k++)
+                zmq_msg_close(&it->parts[k]);
             return -1;
         }
         more = zmq_msg_more(&extra);

@@ -9,6 +9,9 @@
    records are still served.
 3. Retention (journal.max_records): old records are deleted, replay says where history starts
    (first_seq) and serves from there.
+4. A record that cannot fit in the journal (journal.map_bytes = 1 MiB, a 1.3 MB article): it
+   is still published, the error is logged and counted, the daemon goes on, and the records
+   after it are journaled (seq keeps growing without a reuse).
 Touches: its own daemons and temp dirs (tests/e2e/enrichd_e2e.py).
 """
 
@@ -162,9 +165,34 @@ def test_retention():
         e2e.log("retention: %r" % end)
 
 
+def test_journal_full():
+    with e2e.Daemon(instance="e2e-full", max_bytes=2000000, max_frame_bytes=4000000,
+                    journal="map_bytes = 1048576; max_bytes = 786432;") as d:
+        push = d.push()
+        sub, probes = d.sub(push)
+        big = {"id": "too-big", "text": ("Le maire a parlé du pont pendant une heure. " * 28000)}
+        e2e.send_envelope(push, big)
+        got = e2e.recv_until(sub, lambda t, r: r["id"] == "too-big", 60 * e2e.SLOW)
+        big_seq = got[-1][1]["seq"]
+        d.wait_log(lambda r: r.get("msg", "").startswith("journal append failed"),
+                   10 * e2e.SLOW, what="the journal error line")
+        for i in range(5):
+            e2e.send_envelope(push, article(i))
+        after = e2e.recv_count(sub, 5, 20 * e2e.SLOW)
+        seqs = [r["seq"] for _, r in after]
+        e2e.check(seqs == list(range(big_seq + 1, big_seq + 6)), "seqs after: %r" % seqs)
+        recs, end = d.replay_request({"since": 0})
+        held = [r["seq"] for _, r, _ in recs]
+        e2e.check(big_seq not in held and set(seqs) <= set(held),
+                  "journal holds %r (big %d)" % (held, big_seq))
+        e2e.check(end["last_seq"] == big_seq + 5, "end %r" % end)
+        e2e.check(d.alive(), "enrichd died")
+
+
 def main():
     test_replay_and_restart()
     test_retention()
+    test_journal_full()
 
 
 if __name__ == "__main__":
