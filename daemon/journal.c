@@ -36,7 +36,8 @@ struct ed_journal {
     ed_journal_stats cached;
 };
 
-static int jfail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int jfail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int jfail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -124,7 +124,8 @@ static int send_notice_frame(pub_state *s, const void *data, size_t len)
     }
 }
 
-/* Builds the notice of it into out (≥ ED_NOTICE_HDR + 255 + ED_ID_MAX bytes); returns its size. */
+/* Builds the notice of it into out (≥ ED_NOTICE_HDR + 255 + ED_ID_MAX bytes); returns its
+ * size. */
 static size_t build_notice(const item *it, int status, unsigned char *out)
 {
     size_t id_len = strlen(it->id);
