@@ -448,8 +448,10 @@ static int read_issue5(const load_ctx *lc, const config_setting_t *root, ed_conf
                 return -1;
             *f[i].out = v;
         }
+        s = config_setting_get_member(g, "max_bytes");
+        if (s == NULL && cfg->journal.max_bytes > cfg->journal.map_bytes / 4 * 3)
+            cfg->journal.max_bytes = cfg->journal.map_bytes / 4 * 3; /* default follows the map */
         if (cfg->journal.max_bytes > cfg->journal.map_bytes / 4 * 3) {
-            s = config_setting_get_member(g, "max_bytes");
             return set_error(lc, s ? s : g,
                              "journal.max_bytes (%lld) must be at most 3/4 of journal.map_bytes "
                              "(%lld): LMDB needs room for the pages it rewrites",

@@ -497,7 +497,11 @@ static void test_journal_settings(void **state)
     expect_error("journal = { sync_every = 3; };\n", "unknown setting 'sync_every'", "journal");
     expect_error("journal = { map_bytes = 1024; };\n", "journal.map_bytes", "out of range");
     expect_error("journal = { sync_records = 0; };\n", "journal.sync_records", "out of range");
-    expect_error("journal = { map_bytes = 1048576; };\n", "journal.max_bytes", "3/4");
+    expect_error("journal = { map_bytes = 1048576; max_bytes = 1000000; };\n",
+                 "journal.max_bytes", "3/4");
+    expect_ok("journal = { map_bytes = 1048576; };\n", &cfg); /* the default follows the map */
+    assert_int_equal(cfg.journal.max_bytes, 786432);
+    ed_config_free(&cfg);
     expect_error("replay = { max_limit = 100; hwm = 150; };\n", "replay.hwm (150)", "202");
     expect_error("ack = { max_limit = 3; };\n", "unknown setting 'max_limit'", "ack");
     expect_error("journal = 3;\n", "journal must be a group", NULL);
