@@ -33,6 +33,14 @@
 #define DEFAULT_METRICS_BIND "127.0.0.1:9110"
 #define DEFAULT_METRICS_MAX_CONNECTIONS 16
 #define DEFAULT_METRICS_IDLE_TIMEOUT_S 10
+/* issue 5: journal, acked feed, replay */
+#define DEFAULT_ACK_BIND "tcp://127.0.0.1:5556"
+#define DEFAULT_REPLAY_BIND "tcp://127.0.0.1:5559"
+#define DEFAULT_ACK_HWM 1000
+#define DEFAULT_REPLAY_MAX_LIMIT 5000
+#define DEFAULT_REPLAY_HWM 12000
+#define JOURNAL_MAP_MIN (1LL << 20)
+#define JOURNAL_MAP_MAX (1LL << 40)
 
 /* The parse in progress: where messages point and how relative paths resolve. */
 typedef struct load_ctx {
@@ -121,10 +129,17 @@ int ed_config_defaults(ed_config *cfg, char *err, size_t errlen)
     cfg->metrics_bind = strdup(DEFAULT_METRICS_BIND);
     cfg->metrics_max_connections = DEFAULT_METRICS_MAX_CONNECTIONS;
     cfg->metrics_idle_timeout_s = DEFAULT_METRICS_IDLE_TIMEOUT_S;
+    cfg->journal = (ed_journal_config){.map_bytes = 1LL << 30, .max_records = 1000000,
+                                       .max_age_s = 7 * 24 * 3600, .max_bytes = 768LL << 20,
+                                       .sync_records = 1000, .sync_ms = 50,
+                                       .raw_max_bytes = 65536};
+    cfg->replay_max_limit = DEFAULT_REPLAY_MAX_LIMIT;
     if (cfg->instance == NULL || cfg->data_dir == NULL || cfg->state_dir == NULL ||
         cfg->metrics_bind == NULL ||
         sock_set_single_bind(&cfg->feed, DEFAULT_FEED_BIND, DEFAULT_FEED_HWM) < 0 ||
-        sock_set_single_bind(&cfg->output, DEFAULT_OUTPUT_BIND, DEFAULT_OUTPUT_HWM) < 0) {
+        sock_set_single_bind(&cfg->output, DEFAULT_OUTPUT_BIND, DEFAULT_OUTPUT_HWM) < 0 ||
+        sock_set_single_bind(&cfg->ack, DEFAULT_ACK_BIND, DEFAULT_ACK_HWM) < 0 ||
+        sock_set_single_bind(&cfg->replay, DEFAULT_REPLAY_BIND, DEFAULT_REPLAY_HWM) < 0) {
         if (errlen > 0)
             snprintf(err, errlen, "out of memory");
         return -1;
@@ -166,6 +181,8 @@ void ed_config_free(ed_config *cfg)
     sock_config_free(&cfg->output);
     free(cfg->curve_secret_key_file);
     free(cfg->curve_allowed_keys_dir);
+    sock_config_free(&cfg->ack);
+    sock_config_free(&cfg->replay);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -362,14 +379,18 @@ static int read_endpoints(const load_ctx *lc, const config_setting_t *s, char **
 
 /* feed or output. A missing group keeps the defaults; a group that names neither bind nor
  * connect keeps the default bind; otherwise a missing list is empty. */
+/* extra: one more key the group may hold (read by the caller), or NULL. */
 static int read_socket_group(const load_ctx *lc, const config_setting_t *root, const char *key,
-                             ed_sock_config *sc)
+                             ed_sock_config *sc, const char *extra)
 {
-    static const char *const known[] = {"bind", "connect", "hwm", NULL};
+    const char *const known[] = {"bind", "connect", "hwm", extra, NULL};
+    char known_list[96];
+    snprintf(known_list, sizeof known_list, "bind, connect, hwm%s%s", extra ? ", " : "",
+             extra ? extra : "");
     const config_setting_t *g = config_setting_get_member(root, key);
     if (g == NULL)
         return 0;
-    if (require_group(lc, g) < 0 || check_known_keys(lc, g, known, "bind, connect, hwm") < 0)
+    if (require_group(lc, g) < 0 || check_known_keys(lc, g, known, known_list) < 0)
         return -1;
     const config_setting_t *bind = config_setting_get_member(g, "bind");
     const config_setting_t *conn = config_setting_get_member(g, "connect");
@@ -476,14 +497,82 @@ static int read_security(const load_ctx *lc, const config_setting_t *root, ed_co
     return 0;
 }
 
+/* issue 5: output.backpressure, the journal group, the ack and replay socket groups. */
+static int read_issue5(const load_ctx *lc, const config_setting_t *root, ed_config *cfg)
+{
+    const config_setting_t *g, *s;
+    const char *str;
+    long long v;
+    if ((g = config_setting_get_member(root, "output")) != NULL &&
+        (s = config_setting_get_member(g, "backpressure")) != NULL) {
+        if (get_string(lc, s, &str) < 0)
+            return -1;
+        if (strcmp(str, "drop") != 0 && strcmp(str, "block") != 0)
+            return set_error(lc, s, "output.backpressure \"%s\" is not one of drop, block", str);
+        cfg->output_block = strcmp(str, "block") == 0;
+    }
+    if ((g = config_setting_get_member(root, "journal")) != NULL) {
+        static const char *const keys[] = {"map_bytes", "max_records", "max_age_s", "max_bytes",
+                                           "sync_records", "sync_ms", "raw_max_bytes", NULL};
+        if (require_group(lc, g) < 0 ||
+            check_known_keys(lc, g, keys,
+                             "map_bytes, max_records, max_age_s, max_bytes, sync_records, "
+                             "sync_ms, raw_max_bytes") < 0)
+            return -1;
+        struct { const char *key; long long min, max; long long *out; } f[] = {
+            {"map_bytes", JOURNAL_MAP_MIN, JOURNAL_MAP_MAX, &cfg->journal.map_bytes},
+            {"max_records", 0, 1LL << 40, &cfg->journal.max_records},
+            {"max_age_s", 0, 100LL * 365 * 24 * 3600, &cfg->journal.max_age_s},
+            {"max_bytes", 0, JOURNAL_MAP_MAX, &cfg->journal.max_bytes},
+            {"sync_records", 1, 1000000, &cfg->journal.sync_records},
+            {"sync_ms", 0, 60000, &cfg->journal.sync_ms},
+            {"raw_max_bytes", 0, ED_CONFIG_MAX_BYTES_MAX, &cfg->journal.raw_max_bytes},
+        };
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+            if ((s = config_setting_get_member(g, f[i].key)) == NULL)
+                continue;
+            if (get_int(lc, s, f[i].min, f[i].max, &v) < 0)
+                return -1;
+            *f[i].out = v;
+        }
+        s = config_setting_get_member(g, "max_bytes");
+        if (s == NULL && cfg->journal.max_bytes > cfg->journal.map_bytes / 4 * 3)
+            cfg->journal.max_bytes = cfg->journal.map_bytes / 4 * 3; /* default follows the map */
+        if (cfg->journal.max_bytes > cfg->journal.map_bytes / 4 * 3) {
+            return set_error(lc, s ? s : g,
+                             "journal.max_bytes (%lld) must be at most 3/4 of journal.map_bytes "
+                             "(%lld): LMDB needs room for the pages it rewrites",
+                             cfg->journal.max_bytes, cfg->journal.map_bytes / 4 * 3);
+        }
+    }
+    if (read_socket_group(lc, root, "ack", &cfg->ack, NULL) < 0 ||
+        read_socket_group(lc, root, "replay", &cfg->replay, "max_limit") < 0)
+        return -1;
+    if ((g = config_setting_get_member(root, "replay")) != NULL &&
+        (s = config_setting_get_member(g, "max_limit")) != NULL) {
+        if (get_int(lc, s, 1, 1000000, &v) < 0)
+            return -1;
+        cfg->replay_max_limit = (int)v;
+    }
+    if ((long long)cfg->replay.hwm < 2LL * cfg->replay_max_limit + 2) {
+        g = config_setting_get_member(root, "replay");
+        return set_error(lc, g,
+                         "replay.hwm (%d) must be at least 2 x replay.max_limit + 2 (%lld) so "
+                         "that one answer always fits in the send queue",
+                         cfg->replay.hwm, 2LL * cfg->replay_max_limit + 2);
+    }
+    return 0;
+}
+
 static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config *cfg)
 {
     static const char *const known[] = {"instance", "data_dir", "state_dir", "workers",
                                         "drain_timeout_ms", "log", "input", "feed", "output",
-                                        "metrics", "security", NULL};
+                                        "metrics", "security", "journal", "ack", "replay",
+                                        NULL};
     if (check_known_keys(lc, root, known,
                          "instance, data_dir, state_dir, workers, drain_timeout_ms, log, input, "
-                         "feed, output, metrics, security") < 0)
+                         "feed, output, metrics, security, journal, ack, replay") < 0)
         return -1;
 
     const config_setting_t *s;
@@ -567,12 +656,12 @@ static int read_root(const load_ctx *lc, const config_setting_t *root, ed_config
                              "input.max_bytes (%lld)",
                              cfg->max_frame_bytes, cfg->max_bytes);
     }
-    if (read_socket_group(lc, root, "feed", &cfg->feed) < 0 ||
-        read_socket_group(lc, root, "output", &cfg->output) < 0)
+    if (read_socket_group(lc, root, "feed", &cfg->feed, NULL) < 0 ||
+        read_socket_group(lc, root, "output", &cfg->output, "backpressure") < 0)
         return -1;
     if (read_metrics_group(lc, root, cfg) < 0 || read_security(lc, root, cfg) < 0)
         return -1;
-    return 0;
+    return read_issue5(lc, root, cfg);
 }
 
 /* ---- entry points ------------------------------------------------------------------------ */
@@ -821,6 +910,15 @@ unsigned ed_config_diff(const ed_config *old_cfg, const ed_config *new_cfg)
         old_cfg->metrics_max_connections != new_cfg->metrics_max_connections ||
         old_cfg->metrics_idle_timeout_s != new_cfg->metrics_idle_timeout_s)
         changed |= ED_SET_METRICS;
+    if (old_cfg->output_block != new_cfg->output_block)
+        changed |= ED_SET_OUTPUT;
+    if (memcmp(&old_cfg->journal, &new_cfg->journal, sizeof old_cfg->journal) != 0)
+        changed |= ED_SET_JOURNAL;
+    if (!sock_eq(&old_cfg->ack, &new_cfg->ack))
+        changed |= ED_SET_ACK;
+    if (!sock_eq(&old_cfg->replay, &new_cfg->replay) ||
+        old_cfg->replay_max_limit != new_cfg->replay_max_limit)
+        changed |= ED_SET_REPLAY;
     return changed;
 }
 
@@ -838,6 +936,9 @@ const char *ed_config_setting_name(unsigned setting_bit)
     case ED_SET_STATE_DIR: return "state_dir";
     case ED_SET_MAX_FRAME: return "input.max_frame_bytes";
     case ED_SET_METRICS: return "metrics";
+    case ED_SET_JOURNAL: return "journal";
+    case ED_SET_ACK: return "ack";
+    case ED_SET_REPLAY: return "replay";
     default: return "?";
     }
 }

@@ -37,6 +37,17 @@ typedef struct ed_sock_config {
     int hwm;
 } ed_sock_config;
 
+/* The record journal (issue 5; docs/config.md "journal"). On when state_dir is set. */
+typedef struct ed_journal_config {
+    long long map_bytes;     /* LMDB map size */
+    long long max_records;   /* retention; 0 = no limit */
+    long long max_age_s;     /* retention; 0 = no limit */
+    long long max_bytes;     /* retention; pages in use, at most 3/4 of map_bytes */
+    long long sync_records;  /* fsync after at most this many records ... */
+    long long sync_ms;       /* ... or this many ms (0 = after every batch) */
+    long long raw_max_bytes; /* input bytes kept with an error record */
+} ed_journal_config;
+
 typedef struct ed_config {
     char *path;             /* the file this came from (owned); NULL for defaults */
     char *instance;         /* never empty after load */
@@ -56,6 +67,12 @@ typedef struct ed_config {
     /* security group (CURVE, auth.h): both "" = off, else both set and validated at load */
     char *curve_secret_key_file;  /* absolute or resolved like data_dir */
     char *curve_allowed_keys_dir;
+    /* issue 5: journal, acked feed, replay, backpressure */
+    int output_block;       /* output.backpressure: 0 = "drop", 1 = "block" (XPUB_NODROP) */
+    ed_journal_config journal;
+    ed_sock_config ack;     /* ROUTER, acked feed (only with the journal) */
+    ed_sock_config replay;  /* ROUTER (only with the journal) */
+    int replay_max_limit;   /* replay.max_limit */
 } ed_config;
 
 /* Fills cfg with the built-in defaults (what an empty file gives). Returns 0, or -1 on
@@ -89,15 +106,18 @@ typedef enum ed_config_setting {
     ED_SET_OUTPUT = 1u << 7,           /* restart */
     ED_SET_STATE_DIR = 1u << 8,        /* restart */
     ED_SET_MAX_FRAME = 1u << 9,        /* restart */
-    ED_SET_METRICS = 1u << 10          /* restart */
+    ED_SET_METRICS = 1u << 10,         /* restart */
+    ED_SET_JOURNAL = 1u << 11,         /* restart */
+    ED_SET_ACK = 1u << 12,             /* restart */
+    ED_SET_REPLAY = 1u << 13           /* restart */
 } ed_config_setting;
 
 #define ED_SET_LIVE_MASK \
     (ED_SET_LOG_LEVEL | ED_SET_MAX_BYTES | ED_SET_DRAIN_TIMEOUT | ED_SET_DATA_DIR)
 #define ED_SET_RESTART_MASK \
     (ED_SET_INSTANCE | ED_SET_WORKERS | ED_SET_FEED | ED_SET_OUTPUT | ED_SET_STATE_DIR | \
-     ED_SET_MAX_FRAME | ED_SET_METRICS)
-#define ED_SET_COUNT 11
+     ED_SET_MAX_FRAME | ED_SET_METRICS | ED_SET_JOURNAL | ED_SET_ACK | ED_SET_REPLAY)
+#define ED_SET_COUNT 14
 
 /* Bit set of the settings that differ between old and new. */
 unsigned ed_config_diff(const ed_config *old_cfg, const ed_config *new_cfg);

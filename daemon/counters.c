@@ -22,6 +22,15 @@ void ed_counters_init(ed_counters *c)
     atomic_init(&c->ntopics, 0);
     atomic_init(&c->auth_allowed, 0);
     atomic_init(&c->auth_denied, 0);
+    atomic_init(&c->journal_bytes, 0);
+    atomic_init(&c->journal_records, 0);
+    atomic_init(&c->journal_first_seq, 0);
+    atomic_init(&c->journal_last_seq, 0);
+    atomic_init(&c->journal_synced_seq, 0);
+    atomic_init(&c->journal_errors, 0);
+    atomic_init(&c->acks_ok, 0);
+    atomic_init(&c->acks_error, 0);
+    atomic_init(&c->ack_duplicates, 0);
 }
 
 void ed_counters_published(ed_counters *c, const char *topic)
@@ -111,5 +120,16 @@ void ed_counters_log_fields(const ed_counters *c, ed_log_line *line)
     if (allowed > 0 || denied > 0) {
         ed_log_int(line, "auth_allowed", (int64_t)allowed);
         ed_log_int(line, "auth_denied", (int64_t)denied);
+    }
+    uint64_t last = atomic_load(&c->journal_last_seq), acks = atomic_load(&c->acks_ok) +
+                                                               atomic_load(&c->acks_error);
+    if (last > 0 || acks > 0 || atomic_load(&c->journal_errors) > 0) {
+        ed_log_int(line, "journal.last_seq", (int64_t)last);
+        ed_log_int(line, "journal.synced_seq", (int64_t)atomic_load(&c->journal_synced_seq));
+        ed_log_int(line, "journal.records", (int64_t)atomic_load(&c->journal_records));
+        ed_log_int(line, "journal.errors", (int64_t)atomic_load(&c->journal_errors));
+        ed_log_int(line, "acks.ok", (int64_t)atomic_load(&c->acks_ok));
+        ed_log_int(line, "acks.error", (int64_t)atomic_load(&c->acks_error));
+        ed_log_int(line, "acks.duplicates", (int64_t)atomic_load(&c->ack_duplicates));
     }
 }

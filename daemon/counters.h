@@ -33,6 +33,18 @@ typedef struct ed_counters {
     /* CURVE (auth.c's ZAP handler): handshakes allowed / denied */
     _Atomic uint64_t auth_allowed;
     _Atomic uint64_t auth_denied;
+    /* issue 5 — journal gauges (written by the publisher after each append/sync/retention;
+     * 0 when the journal is off) and acked-feed counters (receiver) */
+    _Atomic uint64_t journal_bytes;        /* LMDB pages in use */
+    _Atomic uint64_t journal_records;      /* records held */
+    _Atomic uint64_t journal_first_seq;    /* oldest seq held (0 = empty) */
+    _Atomic uint64_t journal_last_seq;     /* newest seq journaled */
+    _Atomic uint64_t journal_synced_seq;   /* newest seq known on disk */
+    _Atomic uint64_t journal_errors;       /* appends or syncs that failed (records published
+                                              unjournaled / acks withheld) */
+    _Atomic uint64_t acks_ok;              /* ["ok"] replies sent on the acked feed */
+    _Atomic uint64_t acks_error;           /* ["error"] replies sent */
+    _Atomic uint64_t ack_duplicates;       /* resends answered without a new record */
 } ed_counters;
 
 void ed_counters_init(ed_counters *c);
@@ -45,6 +57,15 @@ static inline void ed_counters_error(ed_counters *c, ed_errcode code)
 {
     if ((int)code > 0 && code < ED_ERR__COUNT)
         atomic_fetch_add_explicit(&c->errors[code], 1, memory_order_relaxed);
+}
+
+static inline void ed_counters_ack_reply(ed_counters *c, int ok)
+{
+    atomic_fetch_add_explicit(ok ? &c->acks_ok : &c->acks_error, 1, memory_order_relaxed);
+}
+static inline void ed_counters_ack_dup(ed_counters *c)
+{
+    atomic_fetch_add_explicit(&c->ack_duplicates, 1, memory_order_relaxed);
 }
 
 /* Counts one published record under topic. Call from ONE thread only (the publisher): it is

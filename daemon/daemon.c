@@ -2,7 +2,10 @@
  * daemon.c — builds and runs one enrichd pipeline (see daemon.h): loads the resources, creates
  * every socket in the calling thread (binding there so that a bind error fails the start with a
  * clear message), then hands each socket to the one thread that uses it; stops by draining.
- * May touch: the ZeroMQ context and sockets, threads, the resources slot. Not signals.
+ * With a state_dir it opens the journal (<state_dir>/journal) before the threads start and
+ * closes it after they ended; the acked feed and replay endpoints exist only then.
+ * May touch: the ZeroMQ context and sockets, threads, the resources slot, the journal handle.
+ * Not signals.
  */
 #include "daemon.h"
 
@@ -27,11 +30,16 @@ struct ed_daemon {
     ed_publisher publisher;
     ed_worker *workers;
     int nworkers;
-    pthread_t *threads;    /* publisher, workers..., receiver */
+    ed_replay replay;      /* its thread runs only with the journal */
+    void *replay_ctl;      /* main's end of the replay thread's control PAIR */
+    ed_journal *journal;   /* NULL = off; closed by ed_daemon_free after the threads */
+    pthread_t *threads;    /* publisher, workers..., receiver, replay */
     size_t nthreads;       /* started */
     char *instance;
     char **feed_eps, **output_eps; /* actual bound endpoints */
     size_t nfeed_eps, noutput_eps;
+    char **ack_eps, **replay_eps;
+    size_t nack_eps, nreplay_eps;
     int stopped;
     ed_metrics *metrics;   /* HTTP /metrics, /healthz; NULL when off */
     ed_auth *auth;         /* CURVE server key + ZAP handler; NULL when security is off */
@@ -122,11 +130,23 @@ static void close_unowned_sockets(ed_daemon *d, size_t threads_started)
         ed_close_socket(d->workers[i].to_publisher, 0);
         d->workers[i].from_receiver = d->workers[i].to_publisher = NULL;
     }
+    if (threads_started < 1) {
+        ed_close_socket(d->publisher.notices, 0);
+        d->publisher.notices = NULL;
+    }
+    if (threads_started < (size_t)d->nworkers + 3) {
+        ed_close_socket(d->replay.sock, 0);
+        ed_close_socket(d->replay.ctl, 0);
+        d->replay.sock = d->replay.ctl = NULL;
+    }
     if (threads_started < (size_t)d->nworkers + 2) {
         ed_close_socket(d->receiver.feed, 0);
         ed_close_socket(d->receiver.ctl, 0);
         ed_close_socket(d->receiver.to_publisher, 0);
+        ed_close_socket(d->receiver.ack, 0);
+        ed_close_socket(d->receiver.notices, 0);
         d->receiver.feed = d->receiver.ctl = d->receiver.to_publisher = NULL;
+        d->receiver.ack = d->receiver.notices = NULL;
         if (d->receiver.to_workers != NULL)
             for (size_t i = 0; i < d->receiver.nworkers; i++) {
                 ed_close_socket(d->receiver.to_workers[i], 0);
@@ -213,7 +233,8 @@ static void abort_start(ed_daemon *d)
             close_unowned_sockets(d, 0);
         }
         ed_close_socket(d->ctl, 0);
-        d->ctl = NULL;
+        ed_close_socket(d->replay_ctl, 0);
+        d->ctl = d->replay_ctl = NULL;
         ed_auth_stop(d->auth);
         d->auth = NULL;
         if (d->nthreads == 0)
@@ -235,6 +256,11 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
     d->publisher.from_pipeline = make_socket(z, ZMQ_PULL, 0, ED_PUBLISH_PIPE_HWM, 0);
     if (d->publisher.out == NULL || d->publisher.from_pipeline == NULL)
         return fail(err, errlen, "cannot create sockets: %s", zmq_strerror(errno));
+    /* output.backpressure = "block": a send waits while a subscriber's queue is full */
+    int nodrop = cfg->output_block;
+    d->publisher.block = nodrop;
+    if (nodrop && zmq_setsockopt(d->publisher.out, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop) != 0)
+        return fail(err, errlen, "cannot set output.backpressure: %s", zmq_strerror(errno));
     if (zmq_bind(d->publisher.from_pipeline, ED_INPROC_PUBLISH) != 0)
         return fail(err, errlen, "cannot bind %s: %s", ED_INPROC_PUBLISH, zmq_strerror(errno));
     if (ed_auth_apply_server(d->publisher.out, d->auth) != 0)
@@ -271,6 +297,38 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
                         zmq_strerror(errno));
     }
 
+    /* journal: publisher → receiver notices (no HWM: the receiver may be waiting on a full
+     * worker pipe, and the publisher must never wait for it), the replay ROUTER */
+    if (d->journal != NULL) {
+        d->publisher.notices = make_socket(z, ZMQ_PUSH, 0, 0, -1);
+        d->receiver.notices = make_socket(z, ZMQ_PULL, 0, 0, 0);
+        int unlimited = 0;
+        if (d->publisher.notices == NULL || d->receiver.notices == NULL ||
+            zmq_setsockopt(d->publisher.notices, ZMQ_SNDHWM, &unlimited, sizeof unlimited) ||
+            zmq_setsockopt(d->receiver.notices, ZMQ_RCVHWM, &unlimited, sizeof unlimited) ||
+            zmq_bind(d->publisher.notices, ED_INPROC_NOTICE) != 0 ||
+            zmq_connect(d->receiver.notices, ED_INPROC_NOTICE) != 0)
+            return fail(err, errlen, "cannot create the notice pipe: %s", zmq_strerror(errno));
+        d->receiver.inflight = ed_inflight_new();
+        if (d->receiver.inflight == NULL)
+            return fail(err, errlen, "out of memory");
+        d->replay_ctl = make_socket(z, ZMQ_PAIR, 0, 0, 0);
+        d->replay.ctl = make_socket(z, ZMQ_PAIR, 0, 0, 0);
+        d->replay.sock = make_socket(z, ZMQ_ROUTER, cfg->replay.hwm, 100, 500);
+        if (d->replay_ctl == NULL || d->replay.ctl == NULL || d->replay.sock == NULL ||
+            zmq_bind(d->replay_ctl, ED_INPROC_REPLAY_CTL) != 0 ||
+            zmq_connect(d->replay.ctl, ED_INPROC_REPLAY_CTL) != 0)
+            return fail(err, errlen, "cannot create the replay sockets: %s", zmq_strerror(errno));
+        int64_t req_guard = 1 << 20;
+        zmq_setsockopt(d->replay.sock, ZMQ_MAXMSGSIZE, &req_guard, sizeof req_guard);
+        if (ed_auth_apply_server(d->replay.sock, d->auth) != 0)
+            return fail(err, errlen, "cannot set CURVE on the replay socket: %s",
+                        zmq_strerror(errno));
+        if (attach_endpoints(d->replay.sock, "replay", &cfg->replay, &d->replay_eps,
+                             &d->nreplay_eps, err, errlen) < 0)
+            return -1;
+    }
+
     /* feed last: nothing is read before the rest of the pipeline exists */
     d->receiver.feed = make_socket(z, ZMQ_PULL, 0, cfg->feed.hwm, 0);
     if (d->receiver.feed == NULL)
@@ -287,6 +345,61 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
         return -1;
     d->receiver.feed_bound = d->feed_eps;
     d->receiver.nfeed_bound = d->nfeed_eps;
+    if (d->journal != NULL) {
+        /* ack.hwm bounds the requests queued per producer; replies have no HWM: a ROUTER
+         * drops what does not fit, and a producer that sent a burst must get every answer
+         * (there is one reply per request taken, so they are bounded by what it sent) */
+        d->receiver.ack = make_socket(z, ZMQ_ROUTER, 0, cfg->ack.hwm, 0);
+        int unlimited = 0;
+        if (d->receiver.ack != NULL)
+            zmq_setsockopt(d->receiver.ack, ZMQ_SNDHWM, &unlimited, sizeof unlimited);
+        if (d->receiver.ack == NULL ||
+            zmq_setsockopt(d->receiver.ack, ZMQ_MAXMSGSIZE, &guard, sizeof guard) != 0)
+            return fail(err, errlen, "cannot create the ack socket: %s", zmq_strerror(errno));
+        if (ed_auth_apply_server(d->receiver.ack, d->auth) != 0)
+            return fail(err, errlen, "cannot set CURVE on the ack socket: %s", zmq_strerror(errno));
+        if (attach_endpoints(d->receiver.ack, "ack", &cfg->ack, &d->ack_eps, &d->nack_eps, err,
+                             errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Opens <state_dir>/journal when state_dir is set. Returns 0 or -1 (err set). */
+static int open_journal(ed_daemon *d, const ed_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->state_dir == NULL || cfg->state_dir[0] == '\0') {
+        ed_log(ED_LOG_INFO, "no state_dir: journal off (no acked feed, no replay; seq from 1)");
+        return 0;
+    }
+    char dir[4096];
+    if ((size_t)snprintf(dir, sizeof dir, "%s/journal", cfg->state_dir) >= sizeof dir)
+        return fail(err, errlen, "state_dir is too long");
+    ed_journal_opts o = {.map_bytes = (uint64_t)cfg->journal.map_bytes,
+                         .max_records = (uint64_t)cfg->journal.max_records,
+                         .max_age_s = (uint64_t)cfg->journal.max_age_s,
+                         .max_bytes = (uint64_t)cfg->journal.max_bytes};
+    char jerr[512];
+    if (ed_journal_open(dir, &o, &d->journal, jerr, sizeof jerr) != 0)
+        return fail(err, errlen, "%s", jerr);
+    ed_journal_stats st;
+    ed_journal_writer_stats(d->journal, &st);
+    ed_log_line line;
+    if (ed_log_begin(&line, ED_LOG_INFO, "journal open")) {
+        ed_log_str(&line, "dir", dir);
+        ed_log_int(&line, "records", (int64_t)st.records);
+        ed_log_int(&line, "first_seq", (int64_t)st.first_seq);
+        ed_log_int(&line, "last_seq", (int64_t)st.last_seq);
+        ed_log_int(&line, "bytes", (int64_t)st.bytes);
+        ed_log_end(&line);
+    }
+    d->sh.journal = d->journal;
+    d->sh.raw_max = (size_t)cfg->journal.raw_max_bytes;
+    d->publisher.seq = ed_journal_last_seq(d->journal);
+    d->publisher.sync_records = cfg->journal.sync_records;
+    d->publisher.sync_ms = cfg->journal.sync_ms;
+    d->replay.sh = &d->sh;
+    d->replay.max_limit = cfg->replay_max_limit;
     return 0;
 }
 
@@ -299,7 +412,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
     d->nworkers = ed_config_worker_count(cfg);
     d->instance = strdup(cfg->instance);
     d->workers = calloc((size_t)d->nworkers, sizeof *d->workers);
-    d->threads = calloc((size_t)d->nworkers + 2, sizeof *d->threads);
+    d->threads = calloc((size_t)d->nworkers + 3, sizeof *d->threads);
     d->receiver.to_workers = calloc((size_t)d->nworkers, sizeof *d->receiver.to_workers);
     d->receiver.pollout = calloc((size_t)d->nworkers, sizeof *d->receiver.pollout);
     if (d->instance == NULL || d->workers == NULL || d->threads == NULL ||
@@ -365,7 +478,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
         abort_start(d);
         return -1;
     }
-    if (create_sockets(d, cfg, err, errlen) < 0 ||
+    if (open_journal(d, cfg, err, errlen) < 0 || create_sockets(d, cfg, err, errlen) < 0 ||
         ed_metrics_start(cfg, &d->sh, &d->metrics, err, errlen) < 0) {
         abort_start(d);
         return -1;
@@ -375,10 +488,14 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
     pthread_mutex_lock(&sh->exit_mu);
     sh->alive = 0;
     pthread_mutex_unlock(&sh->exit_mu);
-    for (int i = -1; i <= d->nworkers; i++) {
+    int last = d->journal != NULL ? d->nworkers + 1 : d->nworkers;
+    for (int i = -1; i <= last; i++) {
         void *(*fn)(void *);
         void *arg;
-        if (i < 0) {
+        if (i == d->nworkers + 1) {
+            fn = ed_replay_thread;
+            arg = &d->replay;
+        } else if (i < 0) {
             fn = ed_publisher_thread;
             arg = &d->publisher;
         } else if (i < d->nworkers) {
@@ -441,13 +558,16 @@ int ed_daemon_stop(ed_daemon *d, int timeout_ms, void (*tick)(void *), void *tic
     int n = snprintf(cmd, sizeof cmd, "STOP %d", timeout_ms / 2);
     if (zmq_send(d->ctl, cmd, (size_t)n, 0) < 0)
         ed_log_kv(ED_LOG_ERROR, "cannot signal the receiver", "error", zmq_strerror(errno));
+    if (d->replay_ctl != NULL && zmq_send(d->replay_ctl, "STOP", 4, 0) < 0)
+        ed_log_kv(ED_LOG_ERROR, "cannot signal the replay thread", "error", zmq_strerror(errno));
     int alive = wait_threads(d, timeout_ms, tick, tick_arg);
     ed_metrics_stop(d->metrics);
     d->metrics = NULL;
     if (alive == 0) {
         join_threads(d);
         ed_close_socket(d->ctl, 0);
-        d->ctl = NULL;
+        ed_close_socket(d->replay_ctl, 0);
+        d->ctl = d->replay_ctl = NULL;
         ed_auth_stop(d->auth);
         d->auth = NULL;
         zmq_ctx_term(d->zctx);
@@ -464,7 +584,8 @@ int ed_daemon_stop(ed_daemon *d, int timeout_ms, void (*tick)(void *), void *tic
     zmq_ctx_shutdown(d->zctx); /* blocked calls in every thread return ETERM */
     alive = wait_threads(d, 1000, tick, tick_arg);
     ed_close_socket(d->ctl, 0);
-    d->ctl = NULL;
+    ed_close_socket(d->replay_ctl, 0);
+    d->ctl = d->replay_ctl = NULL;
     ed_auth_stop(d->auth); /* its thread left on ETERM */
     d->auth = NULL;
     if (alive == 0) {
@@ -492,6 +613,10 @@ void ed_daemon_free(ed_daemon *d)
     ed_stats_release(&d->sh.stats);
     free_endpoint_list(d->feed_eps, d->nfeed_eps);
     free_endpoint_list(d->output_eps, d->noutput_eps);
+    free_endpoint_list(d->ack_eps, d->nack_eps);
+    free_endpoint_list(d->replay_eps, d->nreplay_eps);
+    ed_inflight_free(d->receiver.inflight);
+    ed_journal_close(d->journal);
     free(d->receiver.to_workers);
     free(d->receiver.pollout);
     free(d->workers);
@@ -520,5 +645,9 @@ const char *ed_daemon_endpoint(const ed_daemon *d, const char *socket_name, size
         return i < d->noutput_eps ? d->output_eps[i] : NULL;
     if (strcmp(socket_name, "metrics") == 0)
         return i == 0 ? ed_metrics_endpoint(d->metrics) : NULL;
+    if (strcmp(socket_name, "ack") == 0)
+        return i < d->nack_eps ? d->ack_eps[i] : NULL;
+    if (strcmp(socket_name, "replay") == 0)
+        return i < d->nreplay_eps ? d->replay_eps[i] : NULL;
     return NULL;
 }

@@ -4,7 +4,7 @@
  * sd_notify); tests can run one in-process.
  * Ownership: ed_daemon_start returns a daemon owned by the caller; it copies what it needs from
  * the config (the config may be freed after start). ed_daemon_stop joins every thread;
- * ed_daemon_free releases the rest.
+ * ed_daemon_free releases the rest (and closes the journal, which lives from start to free).
  * May touch: sockets, threads, the extraction resources; never signals (main owns those).
  */
 #ifndef ENRICHD_DAEMON_H
@@ -45,8 +45,9 @@ const ed_counters *ed_daemon_counters(const ed_daemon *d);
 int ed_daemon_workers(const ed_daemon *d);
 /* Generation string of the current resources (for logs); copied into out. */
 void ed_daemon_generation(ed_daemon *d, char *out, size_t outlen);
-/* The actual address of the i-th bound endpoint of "feed" or "output" (port * resolved), or
- * of "metrics" (i = 0: "http://HOST:PORT", NULL when off), or NULL. Owned by d. */
+/* The actual address of the i-th bound endpoint of "feed", "output", "ack" or "replay" (port *
+ * resolved; ack and replay exist only with the journal), or of "metrics" (i = 0:
+ * "http://HOST:PORT", NULL when off), or NULL. Owned by d. */
 const char *ed_daemon_endpoint(const ed_daemon *d, const char *socket_name, size_t i);
 
 #endif

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,17 +166,43 @@ static void render_histograms(ed_shared *sh, ed_prom *p)
 
 void ed_metrics_render_journal(const ed_shared *sh, ed_prom *p)
 {
-    (void)sh;
-    (void)p;
-    /* JOURNAL GAUGES — wired when the journal branch adds its atomics to ed_counters
-     * (journal bytes, records, first_seq, last_seq, synced_seq). Write, each with
-     * ed_prom_family(p, NAME, "gauge", HELP) then ed_prom_u64(p, NAME, NULL, value):
-     *   enrichd_journal_bytes       bytes the journal holds on disk
-     *   enrichd_journal_records     records the journal holds
-     *   enrichd_journal_first_seq   oldest seq still replayable
-     *   enrichd_journal_last_seq    newest seq appended
-     *   enrichd_journal_lag_records last_seq - synced_seq: appended records not yet synced
-     *                               (what a power loss may cost); clamp at 0 */
+    const ed_counters *c = &sh->counters;
+    static const struct {
+        const char *name, *help;
+        size_t offset;
+    } gauges[] = {
+        {"enrichd_journal_bytes", "Bytes of LMDB pages the journal uses (0 when it is off).",
+         offsetof(ed_counters, journal_bytes)},
+        {"enrichd_journal_records", "Records the journal holds.",
+         offsetof(ed_counters, journal_records)},
+        {"enrichd_journal_first_seq", "Oldest seq the journal still holds (0 when empty).",
+         offsetof(ed_counters, journal_first_seq)},
+        {"enrichd_journal_last_seq", "Newest seq appended to the journal.",
+         offsetof(ed_counters, journal_last_seq)},
+    };
+    for (size_t i = 0; i < sizeof gauges / sizeof gauges[0]; i++) {
+        const _Atomic uint64_t *v =
+            (const _Atomic uint64_t *)(const void *)((const char *)c + gauges[i].offset);
+        ed_prom_family(p, gauges[i].name, "gauge", gauges[i].help);
+        ed_prom_u64(p, gauges[i].name, NULL, atomic_load(v));
+    }
+    uint64_t last = atomic_load(&c->journal_last_seq), synced = atomic_load(&c->journal_synced_seq);
+    ed_prom_family(p, "enrichd_journal_lag_records", "gauge",
+                   "Records appended but not yet synced to disk (what a power loss may cost).");
+    ed_prom_u64(p, "enrichd_journal_lag_records", NULL, last > synced ? last - synced : 0);
+    ed_prom_family(p, "enrichd_journal_errors_total", "counter",
+                   "Journal appends or syncs that failed (records published unjournaled, acks "
+                   "withheld).");
+    ed_prom_u64(p, "enrichd_journal_errors_total", NULL, atomic_load(&c->journal_errors));
+    const char *ok[] = {"reply", "ok", NULL};
+    const char *error[] = {"reply", "error", NULL};
+    ed_prom_family(p, "enrichd_acks_total", "counter",
+                   "Replies sent on the acknowledged feed, per kind.");
+    ed_prom_u64(p, "enrichd_acks_total", ok, atomic_load(&c->acks_ok));
+    ed_prom_u64(p, "enrichd_acks_total", error, atomic_load(&c->acks_error));
+    ed_prom_family(p, "enrichd_ack_duplicates_total", "counter",
+                   "Acked resends answered with the first seq, without a new record.");
+    ed_prom_u64(p, "enrichd_ack_duplicates_total", NULL, atomic_load(&c->ack_duplicates));
 }
 
 void ed_metrics_render(ed_shared *sh, ed_prom *p)

@@ -45,7 +45,7 @@ static int send_retry(void *sock, const void *buf, size_t len, int flags)
     }
 }
 
-int ed_pipe_send_record(void *sock, ed_record *rec)
+int ed_pipe_send_record(void *sock, ed_record *rec, const ed_pipe_meta *m)
 {
     char *json = rec->json;
     size_t len = rec->len;
@@ -56,6 +56,25 @@ int ed_pipe_send_record(void *sock, ed_record *rec)
         free(json);
         return -1;
     }
+    /* meta frame: flags, rid_len, code, raw_total, rid, id */
+    static const ed_pipe_meta none = {.id = ""};
+    if (m == NULL)
+        m = &none;
+    const char *id = m->id ? m->id : "";
+    size_t rid_len = m->rid != NULL ? (m->rid_len > 255 ? 255 : m->rid_len) : 0;
+    size_t id_len = strlen(id);
+    unsigned char meta[ED_PIPE_META_HDR + 255 + ED_ID_MAX + 1];
+    if (id_len > ED_ID_MAX)
+        id_len = ED_ID_MAX;
+    meta[0] = (unsigned char)m->flags;
+    meta[1] = (unsigned char)rid_len;
+    meta[2] = (unsigned char)m->code;
+    memcpy(meta + 3, &m->raw_total, 8);
+    if (rid_len)
+        memcpy(meta + ED_PIPE_META_HDR, m->rid, rid_len);
+    memcpy(meta + ED_PIPE_META_HDR + rid_len, id, id_len);
+    size_t meta_len = ED_PIPE_META_HDR + rid_len + id_len;
+
     uint64_t seq_at = rec->seq_at;
     if (send_retry(sock, rec->topic, strlen(rec->topic), ZMQ_SNDMORE) < 0) {
         zmq_msg_close(&body);
@@ -71,7 +90,10 @@ int ed_pipe_send_record(void *sock, ed_record *rec)
             return -1;
         }
     }
-    return send_retry(sock, &seq_at, sizeof seq_at, 0);
+    if (send_retry(sock, &seq_at, sizeof seq_at, ZMQ_SNDMORE) < 0 ||
+        send_retry(sock, meta, meta_len, ZMQ_SNDMORE) < 0)
+        return -1;
+    return send_retry(sock, m->raw_len ? m->raw : "", m->raw_len, 0);
 }
 
 int ed_pipe_send_end(void *sock) { return send_retry(sock, "", 0, 0); }
@@ -86,7 +108,7 @@ void ed_close_socket(void *sock, int linger_ms)
 
 int ed_pipe_send_error(ed_shared *sh, void *to_publisher, const ed_envelope *env,
                        ed_errcode code, const char *message, const void *raw, size_t raw_len,
-                       int64_t received_ms)
+                       int64_t received_ms, const ed_pipe_meta *reply)
 {
     ed_record rec;
     memset(&rec, 0, sizeof rec);
@@ -100,7 +122,23 @@ int ed_pipe_send_error(ed_shared *sh, void *to_publisher, const ed_envelope *env
         }
         return 0;
     }
-    int rc = ed_pipe_send_record(to_publisher, &rec);
+    ed_pipe_meta m;
+    if (reply != NULL)
+        m = *reply;
+    else
+        memset(&m, 0, sizeof m);
+    char hashed[33];
+    if (env != NULL) {
+        m.id = env->id;
+    } else {
+        ed_hash_id(raw, raw_len, hashed);
+        m.id = hashed;
+    }
+    m.code = (int)code;
+    m.raw = raw;
+    m.raw_len = raw_len < sh->raw_max ? raw_len : sh->raw_max;
+    m.raw_total = raw_len;
+    int rc = ed_pipe_send_record(to_publisher, &rec, &m);
     ed_record_release(&rec);
     if (rc < 0)
         return errno == ETERM ? -1 : 0;

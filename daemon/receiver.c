@@ -7,7 +7,15 @@
  * them; what they queued stays readable), takes what is already queued in the feed socket for at
  * most <ms> (connect endpoints stay connected: disconnecting would drop their queue), then closes
  * the feed and sends END down every pipe.
- * May touch: feed, ctl, to_workers[], to_publisher (its sockets); counters; queue gauges
+ * The acked feed (ROUTER, only with the journal): the same checks per request; an article whose
+ * id is in flight only adds a waiter (inflight.h), one whose id the journal holds is answered
+ * at once with its first seq, others go to a worker flagged ED_PIPE_ACKED | ED_PIPE_BYID. The
+ * publisher's notices (journaled + synced) become the ROUTER replies ["ok"][id][seq] or
+ * ["error"][id][code]. On STOP the ack socket stays bound (unbinding would drop the
+ * connections the replies go to): its queued requests are taken like the feed's, then the
+ * receiver answers notices until the publisher's END.
+ * May touch: feed, ack, notices, ctl, to_workers[], to_publisher (its sockets); the in-flight
+ * table; the journal (read: id lookups); counters; queue gauges
  * (stats.h); max_bytes (read).
  */
 #include <errno.h>
@@ -21,6 +29,8 @@
 #include "pipeline.h"
 
 typedef enum recv_status { RECV_OK, RECV_EMPTY, RECV_FATAL } recv_status;
+
+#define ACK_FRAMES_MAX 8 /* frames of an acked request kept; more are counted and dropped */
 
 static void job_free(ed_job *job)
 {
@@ -112,7 +122,7 @@ static recv_status receive_one(ed_receiver *r)
         memset(&env, 0, sizeof env);
         ed_hash_id(zmq_msg_data(&msg), zmq_msg_size(&msg), env.id);
         int rc = ed_pipe_send_error(sh, r->to_publisher, &env, ED_ERR_BAD_FRAMES, why,
-                                    zmq_msg_data(&msg), zmq_msg_size(&msg), received_ms);
+                                    zmq_msg_data(&msg), zmq_msg_size(&msg), received_ms, NULL);
         zmq_msg_close(&msg);
         return rc < 0 ? RECV_FATAL : RECV_OK;
     }
@@ -120,7 +130,7 @@ static recv_status receive_one(ed_receiver *r)
     ed_job *job = malloc(sizeof *job);
     if (job == NULL) {
         int rc = ed_pipe_send_error(sh, r->to_publisher, NULL, ED_ERR_INTERNAL, "out of memory",
-                                    zmq_msg_data(&msg), zmq_msg_size(&msg), received_ms);
+                                    zmq_msg_data(&msg), zmq_msg_size(&msg), received_ms, NULL);
         zmq_msg_close(&msg);
         return rc < 0 ? RECV_FATAL : RECV_OK;
     }
@@ -129,6 +139,7 @@ static recv_status receive_one(ed_receiver *r)
     zmq_msg_move(&job->frame, &msg);
     zmq_msg_close(&msg);
     job->received_ms = received_ms;
+    job->pipe_flags = 0;
 
     char err[EX_ERRLEN];
     const void *bytes = zmq_msg_data(&job->frame);
@@ -137,12 +148,246 @@ static recv_status receive_one(ed_receiver *r)
     ed_errcode code = ed_envelope_parse(bytes, len, max_bytes, &job->env, err, sizeof err);
     if (code != ED_ERR_NONE) {
         int rc = ed_pipe_send_error(sh, r->to_publisher, &job->env, code, err, bytes, len,
-                                    received_ms);
+                                    received_ms, NULL);
         zmq_msg_close(&job->frame);
         free(job);
         return rc < 0 ? RECV_FATAL : RECV_OK;
     }
     return dispatch(r, job) < 0 ? RECV_FATAL : RECV_OK;
+}
+
+
+/* ---- acked feed ----------------------------------------------------------------------------- */
+
+/* Sends one ROUTER reply [rid][""]?[status][id][value]. Send errors (a vanished peer) are
+ * ignored: ROUTER_MANDATORY is off, so an unroutable reply is dropped by libzmq. Returns -1 on
+ * ETERM only. */
+static int reply(ed_receiver *r, const void *rid, size_t rid_len, int delim, const char *status,
+                 const char *id, size_t id_len, const char *value)
+{
+    if (zmq_send(r->ack, rid, rid_len, ZMQ_SNDMORE) < 0 ||
+        (delim && zmq_send(r->ack, "", 0, ZMQ_SNDMORE) < 0) ||
+        zmq_send(r->ack, status, strlen(status), ZMQ_SNDMORE) < 0 ||
+        zmq_send(r->ack, id, id_len, ZMQ_SNDMORE) < 0 ||
+        zmq_send(r->ack, value, strlen(value), 0) < 0)
+        return errno == ETERM ? -1 : 0;
+    ed_counters_ack_reply(&r->sh->counters, status[0] == 'o');
+    return 0;
+}
+
+typedef struct reply_ctx {
+    ed_receiver *r;
+    const char *status, *id, *value;
+    size_t id_len;
+    int fatal;
+} reply_ctx;
+
+static void reply_waiter(void *arg, const void *rid, size_t rid_len, int delim)
+{
+    reply_ctx *c = arg;
+    if (!c->fatal && reply(c->r, rid, rid_len, delim, c->status, c->id, c->id_len, c->value) < 0)
+        c->fatal = 1;
+}
+
+/* Handles one notice frame from the publisher. Returns 1 for END, 0, or -1 on ETERM. */
+static int handle_notice(ed_receiver *r, zmq_msg_t *msg)
+{
+    size_t n = zmq_msg_size(msg);
+    if (n == 0)
+        return 1;
+    const unsigned char *p = zmq_msg_data(msg);
+    if (n < ED_NOTICE_HDR || n < (size_t)ED_NOTICE_HDR + p[2])
+        return 0; /* cannot happen: only the publisher writes this pipe */
+    int status = p[0];
+    unsigned flags = p[1];
+    size_t rid_len = p[2];
+    int code = p[3];
+    uint64_t seq;
+    memcpy(&seq, p + 4, 8);
+    const unsigned char *rid = p + ED_NOTICE_HDR;
+    char id[ED_ID_MAX + 1];
+    size_t id_len = n - ED_NOTICE_HDR - rid_len;
+    if (id_len > ED_ID_MAX)
+        id_len = ED_ID_MAX;
+    memcpy(id, rid + rid_len, id_len);
+    id[id_len] = '\0';
+
+    char value[32];
+    reply_ctx c = {.r = r, .id = id, .id_len = id_len, .value = value};
+    if (status == ED_NOTICE_OK) {
+        c.status = "ok";
+        snprintf(value, sizeof value, "%llu", (unsigned long long)seq);
+    } else {
+        c.status = "error";
+        snprintf(value, sizeof value, "%s", ed_errcode_name((ed_errcode)code));
+    }
+    if (status == ED_NOTICE_LOST) {
+        /* not journaled: no answer; the producer resends after its timeout */
+        size_t waiting = (flags & ED_PIPE_BYID) ? ed_inflight_take(r->inflight, id, NULL, NULL)
+                                                : 1;
+        ed_log_line line;
+        if (ed_log_begin(&line, ED_LOG_WARN, "acked record not journaled; no reply sent")) {
+            ed_log_str(&line, "id", id);
+            ed_log_int(&line, "waiting", (int64_t)waiting);
+            ed_log_end(&line);
+        }
+        return 0;
+    }
+    if (flags & ED_PIPE_BYID)
+        ed_inflight_take(r->inflight, id, reply_waiter, &c);
+    else
+        reply_waiter(&c, rid, rid_len, (flags & ED_PIPE_DELIM) != 0);
+    return c.fatal ? -1 : 0;
+}
+
+/* Reads the notices waiting (all when block is 0; at least one when 1). Returns 1 when END
+ * came, 0, or -1 on ETERM. */
+static int read_notices(ed_receiver *r, int block)
+{
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, r->notices, block ? 0 : ZMQ_DONTWAIT) < 0) {
+            int e = errno;
+            zmq_msg_close(&msg);
+            if (e == EINTR)
+                continue;
+            return e == EAGAIN ? 0 : -1;
+        }
+        int rc = handle_notice(r, &msg);
+        zmq_msg_close(&msg);
+        if (rc != 0)
+            return rc;
+        block = 0;
+    }
+}
+
+/* Receives one acked request if one is waiting and routes it. */
+static recv_status receive_ack_one(ed_receiver *r)
+{
+    ed_shared *sh = r->sh;
+    zmq_msg_t f[ACK_FRAMES_MAX];
+    size_t nf = 0, total_frames = 0, extra_bytes = 0;
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, r->ack, nf == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            int e = errno;
+            zmq_msg_close(&msg);
+            if (e == EINTR)
+                continue;
+            for (size_t i = 0; i < nf; i++)
+                zmq_msg_close(&f[i]);
+            if (nf == 0 && e == EAGAIN)
+                return RECV_EMPTY;
+            return RECV_FATAL;
+        }
+        int more = zmq_msg_more(&msg);
+        total_frames++;
+        if (nf < ACK_FRAMES_MAX) {
+            zmq_msg_init(&f[nf]);
+            zmq_msg_move(&f[nf++], &msg);
+        } else {
+            extra_bytes += zmq_msg_size(&msg);
+        }
+        zmq_msg_close(&msg);
+        if (!more)
+            break;
+    }
+    int64_t received_ms = ed_now_ms();
+    ed_counters_received(&sh->counters);
+    recv_status st = RECV_OK;
+    if (nf < 2) { /* only a routing id: cannot happen with a ROUTER */
+        for (size_t i = 0; i < nf; i++)
+            zmq_msg_close(&f[i]);
+        return RECV_OK;
+    }
+    const void *rid = zmq_msg_data(&f[0]);
+    size_t rid_len = zmq_msg_size(&f[0]);
+    if (rid_len > 255)
+        rid_len = 255;
+    /* [rid][""][payload...] from REQ (or a DEALER imitating it), else [rid][payload...] */
+    int delim = total_frames >= 3 && zmq_msg_size(&f[1]) == 0;
+    size_t first = delim ? 2 : 1;
+    size_t npayload = total_frames - first;
+    ed_pipe_meta route = {.flags = ED_PIPE_ACKED | (delim ? ED_PIPE_DELIM : 0u), .rid = rid,
+                          .rid_len = rid_len};
+    zmq_msg_t *payload = &f[first];
+    if (npayload != 1) {
+        size_t total = extra_bytes;
+        for (size_t i = first; i < nf; i++)
+            total += zmq_msg_size(&f[i]);
+        char why[128];
+        snprintf(why, sizeof why, "request has %zu payload frames (%zu bytes); one expected",
+                 npayload, total);
+        ed_envelope env;
+        memset(&env, 0, sizeof env);
+        ed_hash_id(zmq_msg_data(payload), zmq_msg_size(payload), env.id);
+        if (ed_pipe_send_error(sh, r->to_publisher, &env, ED_ERR_BAD_FRAMES, why,
+                               zmq_msg_data(payload), zmq_msg_size(payload), received_ms,
+                               &route) < 0)
+            st = RECV_FATAL;
+        goto done;
+    }
+    ed_job *job = malloc(sizeof *job);
+    if (job == NULL) {
+        if (ed_pipe_send_error(sh, r->to_publisher, NULL, ED_ERR_INTERNAL, "out of memory",
+                               zmq_msg_data(payload), zmq_msg_size(payload), received_ms,
+                               &route) < 0)
+            st = RECV_FATAL;
+        goto done;
+    }
+    zmq_msg_init(&job->frame);
+    zmq_msg_move(&job->frame, payload);
+    job->received_ms = received_ms;
+    job->pipe_flags = ED_PIPE_ACKED | ED_PIPE_BYID;
+    char err[EX_ERRLEN];
+    const void *bytes = zmq_msg_data(&job->frame);
+    size_t len = zmq_msg_size(&job->frame);
+    size_t max_bytes = atomic_load_explicit(&sh->max_bytes, memory_order_relaxed);
+    ed_errcode code = ed_envelope_parse(bytes, len, max_bytes, &job->env, err, sizeof err);
+    if (code != ED_ERR_NONE) {
+        if (ed_pipe_send_error(sh, r->to_publisher, &job->env, code, err, bytes, len,
+                               received_ms, &route) < 0)
+            st = RECV_FATAL;
+        zmq_msg_close(&job->frame);
+        free(job);
+        goto done;
+    }
+    const char *id = job->env.id;
+    uint64_t seq = 0;
+    int known = 0;
+    if (ed_inflight_contains(r->inflight, id)) {
+        /* a resend of an article in flight: answered with the first copy */
+        if (ed_inflight_add(r->inflight, id, rid, rid_len, delim) < 0)
+            ed_log_kv(ED_LOG_ERROR, "acked feed: out of memory; resend not answered", "id", id);
+        ed_counters_ack_dup(&sh->counters);
+        job_free(job);
+        goto done;
+    }
+    known = ed_journal_lookup_id(sh->journal, id, strlen(id), &seq);
+    if (known == 1) {
+        /* already journaled (and synced: it left the in-flight table only then) */
+        char value[32];
+        snprintf(value, sizeof value, "%llu", (unsigned long long)seq);
+        ed_counters_ack_dup(&sh->counters);
+        if (reply(r, rid, rid_len, delim, "ok", id, strlen(id), value) < 0)
+            st = RECV_FATAL;
+        job_free(job);
+        goto done;
+    }
+    if (ed_inflight_add(r->inflight, id, rid, rid_len, delim) < 0) {
+        /* cannot track it: not taken, no answer; the producer resends */
+        ed_log_kv(ED_LOG_ERROR, "acked feed: out of memory; request not taken", "id", id);
+        job_free(job);
+        goto done;
+    }
+    if (dispatch(r, job) < 0)
+        st = RECV_FATAL;
+done:
+    for (size_t i = 0; i < nf; i++)
+        zmq_msg_close(&f[i]);
+    return st;
 }
 
 /* Returns 1 when main asked to stop (*budget_ms set), 0 otherwise, -1 on ETERM. */
@@ -168,8 +413,8 @@ static int64_t mono_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* The stop: no new input from bound endpoints, then what the feed socket already holds, for at
- * most budget_ms. Returns 0, or -1 on ETERM. */
+/* The stop: no new input from the feed's bound endpoints, then what the feed and ack sockets
+ * already hold, for at most budget_ms. Returns 0, or -1 on ETERM. */
 static int take_queued(ed_receiver *r, long budget_ms)
 {
     for (size_t i = 0; i < r->nfeed_bound; i++)
@@ -177,24 +422,37 @@ static int take_queued(ed_receiver *r, long budget_ms)
             return -1;
     int64_t deadline = mono_ms() + budget_ms;
     uint64_t taken = 0;
-    recv_status st = RECV_OK;
-    while (st == RECV_OK && mono_ms() < deadline) {
-        st = receive_one(r);
-        taken += st == RECV_OK;
+    recv_status st = RECV_OK, ast = r->ack ? RECV_OK : RECV_EMPTY;
+    while ((st == RECV_OK || ast == RECV_OK) && mono_ms() < deadline) {
+        if (st == RECV_OK) {
+            st = receive_one(r);
+            taken += st == RECV_OK;
+        }
+        if (ast == RECV_OK) {
+            ast = receive_ack_one(r);
+            taken += ast == RECV_OK;
+        }
+        if (st == RECV_FATAL || ast == RECV_FATAL)
+            return -1;
+        if (r->notices != NULL && read_notices(r, 0) < 0)
+            return -1;
     }
     ed_log_line line;
     if (ed_log_begin(&line, ED_LOG_INFO, "feed closed")) {
         ed_log_int(&line, "queued_taken", (int64_t)taken);
-        ed_log_str(&line, "stopped_by", st == RECV_EMPTY ? "empty" : "time");
+        ed_log_str(&line, "stopped_by", st == RECV_EMPTY && ast == RECV_EMPTY ? "empty" : "time");
         ed_log_end(&line);
     }
-    return st == RECV_FATAL ? -1 : 0;
+    return 0;
 }
 
 static void close_all(ed_receiver *r, int linger_ms)
 {
     ed_close_socket(r->feed, 0);
+    ed_close_socket(r->ack, linger_ms < 0 ? ED_ACK_LINGER_MS : 0);
+    ed_close_socket(r->notices, 0);
     ed_close_socket(r->ctl, 0);
+    r->ack = r->notices = NULL;
     ed_close_socket(r->to_publisher, linger_ms);
     for (size_t i = 0; i < r->nworkers; i++)
         ed_close_socket(r->to_workers[i], linger_ms);
@@ -206,8 +464,11 @@ void *ed_receiver_thread(void *arg)
     ed_receiver *r = arg;
     int fatal = 0;
     for (;;) {
-        zmq_pollitem_t items[2] = {{r->ctl, 0, ZMQ_POLLIN, 0}, {r->feed, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, -1) < 0) {
+        zmq_pollitem_t items[4] = {{r->ctl, 0, ZMQ_POLLIN, 0},
+                                   {r->feed, 0, ZMQ_POLLIN, 0},
+                                   {r->notices, 0, ZMQ_POLLIN, 0},
+                                   {r->ack, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, r->ack ? 4 : 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
             fatal = 1;
@@ -232,6 +493,19 @@ void *ed_receiver_thread(void *arg)
                 break;
             }
         }
+        if ((items[2].revents & ZMQ_POLLIN) && read_notices(r, 0) < 0) {
+            fatal = 1;
+            break;
+        }
+        if (items[3].revents & ZMQ_POLLIN) {
+            recv_status st = RECV_OK;
+            for (int i = 0; i < ED_RECEIVE_BATCH && st == RECV_OK; i++)
+                st = receive_ack_one(r);
+            if (st == RECV_FATAL) {
+                fatal = 1;
+                break;
+            }
+        }
     }
     if (!fatal) {
         /* close the feed, then one END per pipe: each arrives after the work before it */
@@ -242,6 +516,17 @@ void *ed_receiver_thread(void *arg)
                 fatal = 1;
         if (!fatal && ed_pipe_send_end(r->to_publisher) < 0)
             fatal = 1;
+        /* answer every acked request taken: the publisher's END notice comes after the last */
+        while (!fatal && r->notices != NULL) {
+            int rc = read_notices(r, 1);
+            if (rc < 0)
+                fatal = 1;
+            else if (rc == 1)
+                break;
+        }
+        if (!fatal && r->inflight != NULL && ed_inflight_count(r->inflight) > 0)
+            ed_log_kv(ED_LOG_WARN, "acked requests left unanswered at exit", "reason",
+                      "not journaled");
     }
     if (fatal)
         ed_log(ED_LOG_DEBUG, "receiver: context terminated");

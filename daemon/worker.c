@@ -40,7 +40,8 @@ static int process(ed_worker *w, ed_job *job)
     memset(&rec, 0, sizeof rec);
     if (st == EX_OK &&
         ed_record_article(&rec, &job->env, doc, sh->instance, job->received_ms) == 0) {
-        if (ed_pipe_send_record(w->to_publisher, &rec) == 0)
+        ed_pipe_meta m = {.flags = job->pipe_flags, .id = job->env.id};
+        if (ed_pipe_send_record(w->to_publisher, &rec, &m) == 0)
             ed_stats_add(&sh->stats.publish_queued, 1);
         else if (errno == ETERM)
             rc = -1;
@@ -60,8 +61,9 @@ static int process(ed_worker *w, ed_job *job)
                 ed_log_end(&line);
             }
         }
+        ed_pipe_meta reply = {.flags = job->pipe_flags};
         rc = ed_pipe_send_error(sh, w->to_publisher, &job->env, code, why, raw, raw_len,
-                                job->received_ms);
+                                job->received_ms, job->pipe_flags ? &reply : NULL);
     }
     ex_doc_free(doc);
     ex_resources_unref(res);

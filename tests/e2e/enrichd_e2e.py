@@ -146,7 +146,9 @@ def make_config(tmpdir, **over):
     """Text of a daemon configuration on ephemeral loopback ports; keyword arguments override
     instance, workers, drain_timeout_ms, level, max_bytes, max_frame_bytes, feed_hwm, output_hwm, data_dir,
     state_dir, metrics (the metrics group's body; default: any free loopback port), or add raw
-    text with extra."""
+    text with extra. The acked feed and replay endpoints (journal on when state_dir is set) are
+    on ephemeral ports too; journal, ack_hwm, replay_max_limit, replay_hwm, backpressure override
+    their settings ("journal" is the text inside `journal = { ... }`)."""
     opts = {
         "instance": "e2e",
         "data_dir": DATA,
@@ -159,6 +161,11 @@ def make_config(tmpdir, **over):
         "feed_hwm": 100000,
         "output_hwm": 100000,
         "metrics": 'bind = "127.0.0.1:0";',
+        "backpressure": "drop",
+        "journal": "",
+        "ack_hwm": 1000,
+        "replay_max_limit": 5000,
+        "replay_hwm": 12000,
         "extra": "",
     }
     opts.update(over)
@@ -172,14 +179,18 @@ def make_config(tmpdir, **over):
         "log = { level = %s; };\n"
         "input = { max_bytes = %d; max_frame_bytes = %d; };\n"
         'feed = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; };\n'
-        'output = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; };\n'
+        'output = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; backpressure = %s; };\n'
+        'ack = { bind = ["tcp://127.0.0.1:*"]; connect = []; hwm = %d; };\n'
+        'replay = { bind = ["tcp://127.0.0.1:*"]; connect = []; max_limit = %d; hwm = %d; };\n'
+        "journal = { %s };\n"
         "metrics = { %s };\n"
         "%s"
     ) % (
         conf_string(opts["instance"]), conf_string(opts["data_dir"]),
         conf_string(opts["state_dir"]), opts["workers"], opts["drain_timeout_ms"],
         conf_string(opts["level"]), opts["max_bytes"], opts["max_frame_bytes"], opts["feed_hwm"], opts["output_hwm"],
-        opts["metrics"], opts["extra"],
+        conf_string(opts["backpressure"]), opts["ack_hwm"], opts["replay_max_limit"],
+        opts["replay_hwm"], opts["journal"], opts["metrics"], opts["extra"],
     )
 
 
@@ -189,9 +200,12 @@ class Daemon:
     """One enrichd process with a temporary config. Use as a context manager. env: extra
     environment variables for the daemon (e.g. NOTIFY_SOCKET)."""
 
-    def __init__(self, start_timeout=20.0, env=None, **config):
-        self.tmp = tempfile.mkdtemp(prefix="enrichd-e2e-")
-        os.mkdir(os.path.join(self.tmp, "state"))
+    def __init__(self, start_timeout=20.0, env=None, tmp=None, **config):
+        """tmp: reuse an existing temp dir (its state/ keeps the journal: a restart)."""
+        self.tmp = tmp or tempfile.mkdtemp(prefix="enrichd-e2e-")
+        self.keep_tmp = tmp is not None
+        if not os.path.isdir(os.path.join(self.tmp, "state")):
+            os.mkdir(os.path.join(self.tmp, "state"))
         self.config_path = os.path.join(self.tmp, "enrichd.conf")
         self.write_config(**config)
         self.instance = config.get("instance", "e2e")
@@ -203,6 +217,8 @@ class Daemon:
         self.feed = None
         self.output = None
         self.metrics = None
+        self.ack = None          # acked feed endpoint (None when the journal is off)
+        self.replay = None
         self.probe_count = 0
         self._start(start_timeout * SLOW, env)
 
@@ -242,6 +258,7 @@ class Daemon:
                   "listening line for %s has no actual endpoint: %r" % (name, ep))
         self.feed, self.output = endpoints["feed"], endpoints["output"]
         self.metrics = endpoints.get("metrics")  # "http://127.0.0.1:PORT", None when off
+        self.ack, self.replay = endpoints.get("ack"), endpoints.get("replay")
 
     def _read_stderr(self):
         for raw in iter(self.proc.stderr.readline, b""):
@@ -313,7 +330,17 @@ class Daemon:
         self.ctx.destroy(linger=0)
         import shutil
 
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not self.keep_tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def kill9(self):
+        """SIGKILL, then waits for the exit; the temp dir (and journal) stay for a restart, the
+        sockets stay open (what they already received can still be read); close() ends them."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.reader.join(5)
+        self.proc.stderr.close()
+        self.proc = None
 
     def __enter__(self):
         return self
@@ -333,6 +360,44 @@ class Daemon:
         s.setsockopt(zmq.LINGER, 2000)
         s.connect(self.feed)
         return s
+
+    def dealer(self, endpoint=None, hwm=100000):
+        """A DEALER connected to the acked feed (or endpoint, e.g. self.replay)."""
+        s = self.ctx.socket(zmq.DEALER)
+        s.setsockopt(zmq.SNDHWM, hwm)
+        s.setsockopt(zmq.RCVHWM, hwm)
+        s.setsockopt(zmq.LINGER, 0)
+        s.connect(endpoint or self.ack)
+        return s
+
+    def replay_request(self, req, timeout=20.0, sock=None):
+        """Sends one replay request; returns (records, end) where records are
+        [(topic, dict, raw bytes or None)] and end the parsed end marker, or ("error", dict)."""
+        own = sock is None
+        if own:
+            sock = self.dealer(self.replay)
+        try:
+            sock.send(json.dumps(req).encode())
+            recs = []
+            while True:
+                if not sock.poll(int(timeout * SLOW * 1000)):
+                    raise TestFailure("replay: no answer for %.0f s to %r" % (timeout, req))
+                frames = sock.recv_multipart()
+                kind = frames[0]
+                if kind == b"rec":
+                    check(len(frames) in (3, 4), "replay rec with %d frames" % len(frames))
+                    recs.append((frames[1].decode(), json.loads(frames[2].decode()),
+                                 frames[3] if len(frames) == 4 else None))
+                elif kind == b"end":
+                    check(len(frames) == 2, "replay end with %d frames" % len(frames))
+                    return recs, json.loads(frames[1].decode())
+                elif kind == b"error":
+                    return "error", json.loads(frames[1].decode())
+                else:
+                    raise TestFailure("replay: unexpected frame %r" % frames[:2])
+        finally:
+            if own:
+                sock.close(0)
 
     def sub(self, pusher, topics=(b"",), hwm=1000000):
         """A SUB socket connected to the output and known to be live: probe articles are

@@ -458,6 +458,68 @@ static void test_include(void **state)
     ed_config_free(&cfg);
 }
 
+/* issue 5: output.backpressure, journal, ack, replay — defaults, values, errors, diff bits */
+static void test_journal_settings(void **state)
+{
+    (void)state;
+    ed_config cfg;
+    expect_ok("", &cfg);
+    assert_int_equal(cfg.output_block, 0);
+    assert_int_equal(cfg.journal.map_bytes, 1LL << 30);
+    assert_int_equal(cfg.journal.max_bytes, 768LL << 20);
+    assert_int_equal(cfg.journal.sync_records, 1000);
+    assert_int_equal(cfg.journal.sync_ms, 50);
+    assert_int_equal(cfg.journal.raw_max_bytes, 65536);
+    assert_string_equal(cfg.ack.bind[0], "tcp://127.0.0.1:5556");
+    assert_string_equal(cfg.replay.bind[0], "tcp://127.0.0.1:5559");
+    assert_int_equal(cfg.replay_max_limit, 5000);
+    assert_true(cfg.replay.hwm >= 2 * cfg.replay_max_limit + 2);
+    ed_config_free(&cfg);
+
+    expect_ok("output = { backpressure = \"block\"; };\n"
+              "journal = { map_bytes = 4294967296L; max_bytes = 1000000; max_records = 0;\n"
+              "  max_age_s = 0; sync_records = 1; sync_ms = 0; raw_max_bytes = 0; };\n"
+              "ack = { bind = [\"tcp://127.0.0.1:*\"]; hwm = 5; };\n"
+              "replay = { connect = [\"ipc:///tmp/r\"]; max_limit = 10; hwm = 22; };\n",
+              &cfg);
+    assert_int_equal(cfg.output_block, 1);
+    assert_int_equal(cfg.journal.map_bytes, 4294967296LL);
+    assert_int_equal(cfg.journal.max_bytes, 1000000);
+    assert_int_equal(cfg.journal.sync_ms, 0);
+    assert_int_equal(cfg.ack.hwm, 5);
+    assert_int_equal(cfg.replay.nbind, 0);
+    assert_int_equal(cfg.replay.nconnect, 1);
+    assert_int_equal(cfg.replay_max_limit, 10);
+    ed_config_free(&cfg);
+
+    expect_error("output = { backpressure = \"wait\"; };\n", "t.conf:1:",
+                 "not one of drop, block");
+    expect_error("journal = { sync_every = 3; };\n", "unknown setting 'sync_every'", "journal");
+    expect_error("journal = { map_bytes = 1024; };\n", "journal.map_bytes", "out of range");
+    expect_error("journal = { sync_records = 0; };\n", "journal.sync_records", "out of range");
+    expect_error("journal = { map_bytes = 1048576; max_bytes = 1000000; };\n",
+                 "journal.max_bytes", "3/4");
+    expect_ok("journal = { map_bytes = 1048576; };\n", &cfg); /* the default follows the map */
+    assert_int_equal(cfg.journal.max_bytes, 786432);
+    ed_config_free(&cfg);
+    expect_error("replay = { max_limit = 100; hwm = 150; };\n", "replay.hwm (150)", "202");
+    expect_error("ack = { max_limit = 3; };\n", "unknown setting 'max_limit'", "ack");
+    expect_error("journal = 3;\n", "journal must be a group", NULL);
+
+    /* every new group is a restart-only change */
+    ed_config a, b;
+    expect_ok("", &a);
+    expect_ok("output = { backpressure = \"block\"; };\njournal = { sync_ms = 10; };\n"
+              "ack = { hwm = 7; };\nreplay = { max_limit = 10; };\n",
+              &b);
+    unsigned d = ed_config_diff(&a, &b);
+    assert_int_equal(d, ED_SET_OUTPUT | ED_SET_JOURNAL | ED_SET_ACK | ED_SET_REPLAY);
+    assert_int_equal(d & ED_SET_LIVE_MASK, 0);
+    assert_string_equal(ed_config_setting_name(ED_SET_JOURNAL), "journal");
+    ed_config_free(&a);
+    ed_config_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_include),
+        cmocka_unit_test(test_journal_settings),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
