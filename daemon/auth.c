@@ -6,6 +6,7 @@
  * its own thread, the counters; never another thread's sockets.
  */
 #include "auth.h"
+#include "errmsg.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -62,20 +63,6 @@ struct ed_auth {
     uint64_t unlogged;
 };
 
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static int64_t mono_ms(void)
 {
     struct timespec t;
@@ -110,24 +97,24 @@ static int list_load(const char *dir, ed_auth_list **out, char *err, size_t errl
     *out = NULL;
     DIR *d = opendir(dir);
     if (d == NULL)
-        return set_err(err, errlen, "curve_allowed_keys_dir %s: %s", dir, strerror(errno));
+        return ed_fail(err, errlen, "curve_allowed_keys_dir %s: %s", dir, strerror(errno));
     ed_auth_list *list = calloc(1, sizeof *list);
     size_t cap = 0;
-    int rc = list ? 0 : set_err(err, errlen, "out of memory");
+    int rc = list ? 0 : ed_fail(err, errlen, "out of memory");
     struct dirent *de;
     while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
         if (!ends_with_pub(de->d_name))
             continue;
         char path[4096];
         if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= (int)sizeof path) {
-            rc = set_err(err, errlen, "%s/%s: path too long", dir, de->d_name);
+            rc = ed_fail(err, errlen, "%s/%s: path too long", dir, de->d_name);
             break;
         }
         struct stat st;
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue; /* a directory or a dangling link named *.pub */
         if (list->n == ED_AUTH_MAX_KEYS) {
-            rc = set_err(err, errlen, "curve_allowed_keys_dir %s holds more than %d *.pub files",
+            rc = ed_fail(err, errlen, "curve_allowed_keys_dir %s holds more than %d *.pub files",
                          dir, ED_AUTH_MAX_KEYS);
             break;
         }
@@ -135,7 +122,7 @@ static int list_load(const char *dir, ed_auth_list **out, char *err, size_t errl
             size_t ncap = cap ? cap * 2 : 16;
             auth_entry *nv = realloc(list->v, ncap * sizeof *nv);
             if (nv == NULL) {
-                rc = set_err(err, errlen, "out of memory");
+                rc = ed_fail(err, errlen, "out of memory");
                 break;
             }
             list->v = nv;
@@ -154,10 +141,10 @@ static int list_load(const char *dir, ed_auth_list **out, char *err, size_t errl
         list->n++;
     }
     if (rc == 0 && errno != 0)
-        rc = set_err(err, errlen, "curve_allowed_keys_dir %s: %s", dir, strerror(errno));
+        rc = ed_fail(err, errlen, "curve_allowed_keys_dir %s: %s", dir, strerror(errno));
     closedir(d);
     if (rc == 0 && list->n == 0)
-        rc = set_err(err, errlen,
+        rc = ed_fail(err, errlen,
                      "curve_allowed_keys_dir %s holds no *.pub file: a CURVE server with an empty "
                      "allow-list admits no client (`enrich keygen NAME` makes NAME.pub)",
                      dir);
@@ -176,7 +163,7 @@ static int both_or_none(const char *secret_key_file, const char *allowed_dir, ch
     int has_key = secret_key_file != NULL && secret_key_file[0] != '\0';
     int has_dir = allowed_dir != NULL && allowed_dir[0] != '\0';
     if (has_key != has_dir)
-        return set_err(err, errlen,
+        return ed_fail(err, errlen,
                        "security: curve_secret_key_file and curve_allowed_keys_dir must both be "
                        "set (CURVE on) or both be empty (off); %s is empty",
                        has_key ? "curve_allowed_keys_dir" : "curve_secret_key_file");
@@ -388,10 +375,10 @@ int ed_auth_start(void *zctx, const char *secret_key_file, const char *allowed_d
         return on;
     ed_auth *a = calloc(1, sizeof *a);
     if (a == NULL)
-        return set_err(err, errlen, "out of memory");
+        return ed_fail(err, errlen, "out of memory");
     if (pthread_mutex_init(&a->mu, NULL) != 0) {
         free(a);
-        return set_err(err, errlen, "cannot initialise a mutex");
+        return ed_fail(err, errlen, "cannot initialise a mutex");
     }
     a->counters = counters;
     a->tokens = ED_AUTH_LOG_BURST;
@@ -401,7 +388,7 @@ int ed_auth_start(void *zctx, const char *secret_key_file, const char *allowed_d
     uint8_t server_public[ED_KEY_BYTES];
     if (a->secret_file == NULL || a->allowed_dir == NULL) {
         auth_free(a);
-        return set_err(err, errlen, "out of memory");
+        return ed_fail(err, errlen, "out of memory");
     }
     if (ed_keyfile_read_secret(secret_key_file, server_public, a->secret, err, errlen) < 0 ||
         list_load(allowed_dir, &a->list, err, errlen) < 0) {
@@ -416,22 +403,22 @@ int ed_auth_start(void *zctx, const char *secret_key_file, const char *allowed_d
         zmq_setsockopt(a->zap, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
         zmq_setsockopt(a->ctl_main, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
         zmq_setsockopt(a->ctl_thread, ZMQ_LINGER, &zero, sizeof zero) != 0) {
-        set_err(err, errlen, "cannot create the ZAP handler's sockets: %s", zmq_strerror(errno));
+        ed_fail(err, errlen, "cannot create the ZAP handler's sockets: %s", zmq_strerror(errno));
         goto fail;
     }
     if (zmq_bind(a->zap, ED_AUTH_ZAP_ENDPOINT) != 0) {
-        set_err(err, errlen, "cannot bind the ZAP handler to %s: %s", ED_AUTH_ZAP_ENDPOINT,
+        ed_fail(err, errlen, "cannot bind the ZAP handler to %s: %s", ED_AUTH_ZAP_ENDPOINT,
                 zmq_strerror(errno));
         goto fail;
     }
     if (zmq_bind(a->ctl_thread, AUTH_CTL_ENDPOINT) != 0 ||
         zmq_connect(a->ctl_main, AUTH_CTL_ENDPOINT) != 0) {
-        set_err(err, errlen, "cannot wire the ZAP handler's control socket: %s",
+        ed_fail(err, errlen, "cannot wire the ZAP handler's control socket: %s",
                 zmq_strerror(errno));
         goto fail;
     }
     if ((prc = pthread_create(&a->thread, NULL, zap_thread, a)) != 0) {
-        set_err(err, errlen, "cannot start the ZAP handler thread: %s", strerror(prc));
+        ed_fail(err, errlen, "cannot start the ZAP handler thread: %s", strerror(prc));
         goto fail;
     }
     a->thread_started = 1;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "errmsg.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -45,19 +46,6 @@ struct ed_daemon {
     ed_auth *auth;         /* CURVE server key + ZAP handler; NULL when security is off */
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static void *make_socket(void *zctx, int type, int sndhwm, int rcvhwm, int linger)
 {
     void *s = zmq_socket(zctx, type);
@@ -78,10 +66,10 @@ static int attach_endpoints(void *sock, const char *name, const ed_sock_config *
 {
     *eps = calloc(sc->nbind + 1, sizeof **eps);
     if (*eps == NULL)
-        return fail(err, errlen, "out of memory");
+        return ed_fail(err, errlen, "out of memory");
     for (size_t i = 0; i < sc->nbind; i++) {
         if (zmq_bind(sock, sc->bind[i]) != 0)
-            return fail(err, errlen, "cannot bind %s socket to %s: %s", name, sc->bind[i],
+            return ed_fail(err, errlen, "cannot bind %s socket to %s: %s", name, sc->bind[i],
                         zmq_strerror(errno));
         char actual[512];
         size_t len = sizeof actual;
@@ -89,7 +77,7 @@ static int attach_endpoints(void *sock, const char *name, const ed_sock_config *
             snprintf(actual, sizeof actual, "%s", sc->bind[i]);
         (*eps)[i] = strdup(actual);
         if ((*eps)[i] == NULL)
-            return fail(err, errlen, "out of memory");
+            return ed_fail(err, errlen, "out of memory");
         *neps = i + 1;
         ed_log_line line;
         if (ed_log_begin_always(&line, ED_LOG_INFO, "listening")) {
@@ -101,7 +89,7 @@ static int attach_endpoints(void *sock, const char *name, const ed_sock_config *
     }
     for (size_t i = 0; i < sc->nconnect; i++) {
         if (zmq_connect(sock, sc->connect[i]) != 0)
-            return fail(err, errlen, "cannot connect %s socket to %s: %s", name,
+            return ed_fail(err, errlen, "cannot connect %s socket to %s: %s", name,
                         sc->connect[i], zmq_strerror(errno));
         ed_log_line line;
         if (ed_log_begin(&line, ED_LOG_INFO, "connecting")) {
@@ -255,16 +243,16 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
     d->publisher.out = make_socket(z, ZMQ_PUB, cfg->output.hwm, 0, ED_OUTPUT_LINGER_MS);
     d->publisher.from_pipeline = make_socket(z, ZMQ_PULL, 0, ED_PUBLISH_PIPE_HWM, 0);
     if (d->publisher.out == NULL || d->publisher.from_pipeline == NULL)
-        return fail(err, errlen, "cannot create sockets: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot create sockets: %s", zmq_strerror(errno));
     /* output.backpressure = "block": a send waits while a subscriber's queue is full */
     int nodrop = cfg->output_block;
     d->publisher.block = nodrop;
     if (nodrop && zmq_setsockopt(d->publisher.out, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop) != 0)
-        return fail(err, errlen, "cannot set output.backpressure: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot set output.backpressure: %s", zmq_strerror(errno));
     if (zmq_bind(d->publisher.from_pipeline, ED_INPROC_PUBLISH) != 0)
-        return fail(err, errlen, "cannot bind %s: %s", ED_INPROC_PUBLISH, zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot bind %s: %s", ED_INPROC_PUBLISH, zmq_strerror(errno));
     if (ed_auth_apply_server(d->publisher.out, d->auth) != 0)
-        return fail(err, errlen, "cannot set CURVE on the output socket: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot set CURVE on the output socket: %s", zmq_strerror(errno));
     if (attach_endpoints(d->publisher.out, "output", &cfg->output, &d->output_eps,
                          &d->noutput_eps, err, errlen) < 0)
         return -1;
@@ -274,13 +262,13 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
     d->receiver.ctl = make_socket(z, ZMQ_PAIR, 0, 0, 0);
     if (d->ctl == NULL || d->receiver.ctl == NULL || zmq_bind(d->ctl, ED_INPROC_CTL) != 0 ||
         zmq_connect(d->receiver.ctl, ED_INPROC_CTL) != 0)
-        return fail(err, errlen, "cannot create the control socket: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot create the control socket: %s", zmq_strerror(errno));
 
     /* receiver → workers, workers → publisher */
     d->receiver.to_publisher = make_socket(z, ZMQ_PUSH, ED_PUBLISH_PIPE_HWM, 0, -1);
     if (d->receiver.to_publisher == NULL ||
         zmq_connect(d->receiver.to_publisher, ED_INPROC_PUBLISH) != 0)
-        return fail(err, errlen, "cannot create the receiver's sockets: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot create the receiver's sockets: %s", zmq_strerror(errno));
     for (int i = 0; i < n; i++) {
         snprintf(ep, sizeof ep, ED_INPROC_WORK, i);
         void *push = make_socket(z, ZMQ_PUSH, ED_WORK_PIPE_HWM, 0, -1);
@@ -293,7 +281,7 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
         if (push == NULL || w->from_receiver == NULL || w->to_publisher == NULL ||
             zmq_bind(push, ep) != 0 || zmq_connect(w->from_receiver, ep) != 0 ||
             zmq_connect(w->to_publisher, ED_INPROC_PUBLISH) != 0)
-            return fail(err, errlen, "cannot create worker %d's sockets: %s", i,
+            return ed_fail(err, errlen, "cannot create worker %d's sockets: %s", i,
                         zmq_strerror(errno));
     }
 
@@ -308,21 +296,21 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
             zmq_setsockopt(d->receiver.notices, ZMQ_RCVHWM, &unlimited, sizeof unlimited) ||
             zmq_bind(d->publisher.notices, ED_INPROC_NOTICE) != 0 ||
             zmq_connect(d->receiver.notices, ED_INPROC_NOTICE) != 0)
-            return fail(err, errlen, "cannot create the notice pipe: %s", zmq_strerror(errno));
+            return ed_fail(err, errlen, "cannot create the notice pipe: %s", zmq_strerror(errno));
         d->receiver.inflight = ed_inflight_new();
         if (d->receiver.inflight == NULL)
-            return fail(err, errlen, "out of memory");
+            return ed_fail(err, errlen, "out of memory");
         d->replay_ctl = make_socket(z, ZMQ_PAIR, 0, 0, 0);
         d->replay.ctl = make_socket(z, ZMQ_PAIR, 0, 0, 0);
         d->replay.sock = make_socket(z, ZMQ_ROUTER, cfg->replay.hwm, 100, 500);
         if (d->replay_ctl == NULL || d->replay.ctl == NULL || d->replay.sock == NULL ||
             zmq_bind(d->replay_ctl, ED_INPROC_REPLAY_CTL) != 0 ||
             zmq_connect(d->replay.ctl, ED_INPROC_REPLAY_CTL) != 0)
-            return fail(err, errlen, "cannot create the replay sockets: %s", zmq_strerror(errno));
+            return ed_fail(err, errlen, "cannot create the replay sockets: %s", zmq_strerror(errno));
         int64_t req_guard = 1 << 20;
         zmq_setsockopt(d->replay.sock, ZMQ_MAXMSGSIZE, &req_guard, sizeof req_guard);
         if (ed_auth_apply_server(d->replay.sock, d->auth) != 0)
-            return fail(err, errlen, "cannot set CURVE on the replay socket: %s",
+            return ed_fail(err, errlen, "cannot set CURVE on the replay socket: %s",
                         zmq_strerror(errno));
         if (attach_endpoints(d->replay.sock, "replay", &cfg->replay, &d->replay_eps,
                              &d->nreplay_eps, err, errlen) < 0)
@@ -332,14 +320,14 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
     /* feed last: nothing is read before the rest of the pipeline exists */
     d->receiver.feed = make_socket(z, ZMQ_PULL, 0, cfg->feed.hwm, 0);
     if (d->receiver.feed == NULL)
-        return fail(err, errlen, "cannot create the feed socket: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot create the feed socket: %s", zmq_strerror(errno));
     /* The application limit is input.max_bytes (a too_large record); ZMQ_MAXMSGSIZE is only the
      * guard against a peer that would make us buffer gigabytes: libzmq disconnects it. */
     int64_t guard = cfg->max_frame_bytes > 0 ? (int64_t)cfg->max_frame_bytes : -1;
     if (zmq_setsockopt(d->receiver.feed, ZMQ_MAXMSGSIZE, &guard, sizeof guard) != 0)
-        return fail(err, errlen, "cannot set the feed's frame guard: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot set the feed's frame guard: %s", zmq_strerror(errno));
     if (ed_auth_apply_server(d->receiver.feed, d->auth) != 0)
-        return fail(err, errlen, "cannot set CURVE on the feed socket: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot set CURVE on the feed socket: %s", zmq_strerror(errno));
     if (attach_endpoints(d->receiver.feed, "feed", &cfg->feed, &d->feed_eps, &d->nfeed_eps,
                          err, errlen) < 0)
         return -1;
@@ -355,9 +343,9 @@ static int create_sockets(ed_daemon *d, const ed_config *cfg, char *err, size_t 
             zmq_setsockopt(d->receiver.ack, ZMQ_SNDHWM, &unlimited, sizeof unlimited);
         if (d->receiver.ack == NULL ||
             zmq_setsockopt(d->receiver.ack, ZMQ_MAXMSGSIZE, &guard, sizeof guard) != 0)
-            return fail(err, errlen, "cannot create the ack socket: %s", zmq_strerror(errno));
+            return ed_fail(err, errlen, "cannot create the ack socket: %s", zmq_strerror(errno));
         if (ed_auth_apply_server(d->receiver.ack, d->auth) != 0)
-            return fail(err, errlen, "cannot set CURVE on the ack socket: %s", zmq_strerror(errno));
+            return ed_fail(err, errlen, "cannot set CURVE on the ack socket: %s", zmq_strerror(errno));
         if (attach_endpoints(d->receiver.ack, "ack", &cfg->ack, &d->ack_eps, &d->nack_eps, err,
                              errlen) < 0)
             return -1;
@@ -374,14 +362,14 @@ static int open_journal(ed_daemon *d, const ed_config *cfg, char *err, size_t er
     }
     char dir[4096];
     if ((size_t)snprintf(dir, sizeof dir, "%s/journal", cfg->state_dir) >= sizeof dir)
-        return fail(err, errlen, "state_dir is too long");
+        return ed_fail(err, errlen, "state_dir is too long");
     ed_journal_opts o = {.map_bytes = (uint64_t)cfg->journal.map_bytes,
                          .max_records = (uint64_t)cfg->journal.max_records,
                          .max_age_s = (uint64_t)cfg->journal.max_age_s,
                          .max_bytes = (uint64_t)cfg->journal.max_bytes};
     char jerr[512];
     if (ed_journal_open(dir, &o, &d->journal, jerr, sizeof jerr) != 0)
-        return fail(err, errlen, "%s", jerr);
+        return ed_fail(err, errlen, "%s", jerr);
     ed_journal_stats st;
     ed_journal_writer_stats(d->journal, &st);
     ed_log_line line;
@@ -408,7 +396,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
     *out = NULL;
     ed_daemon *d = calloc(1, sizeof *d);
     if (d == NULL)
-        return fail(err, errlen, "out of memory");
+        return ed_fail(err, errlen, "out of memory");
     d->nworkers = ed_config_worker_count(cfg);
     d->instance = strdup(cfg->instance);
     d->workers = calloc((size_t)d->nworkers, sizeof *d->workers);
@@ -419,13 +407,13 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
         d->receiver.to_workers == NULL || d->receiver.pollout == NULL) {
         d->stopped = 1;
         ed_daemon_free(d);
-        return fail(err, errlen, "out of memory");
+        return ed_fail(err, errlen, "out of memory");
     }
     d->receiver.nworkers = (size_t)d->nworkers;
     if (ed_stats_init(&d->sh.stats, (size_t)d->nworkers, ex_stage_count()) < 0) {
         d->stopped = 1;
         ed_daemon_free(d);
-        return fail(err, errlen, "out of memory");
+        return ed_fail(err, errlen, "out of memory");
     }
     d->sh.stats.threads_expected = d->nworkers + 2;
     d->sh.stats.start_ms = ed_now_ms();
@@ -435,7 +423,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
     if (res == NULL) {
         d->stopped = 1;
         ed_daemon_free(d);
-        return fail(err, errlen, "cannot load resources from %s: %s", cfg->data_dir, lerr);
+        return ed_fail(err, errlen, "cannot load resources from %s: %s", cfg->data_dir, lerr);
     }
 
     /* shared state */
@@ -459,7 +447,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
         free(d->receiver.to_workers);
         free(d->receiver.pollout);
         free(d);
-        return fail(err, errlen, "cannot initialise threads state");
+        return ed_fail(err, errlen, "cannot initialise threads state");
     }
     d->shared_ready = 1;
     d->receiver.sh = &d->sh;
@@ -469,7 +457,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
     d->zctx = zmq_ctx_new();
     if (d->zctx == NULL) {
         abort_start(d);
-        return fail(err, errlen, "cannot create the ZeroMQ context: %s", zmq_strerror(errno));
+        return ed_fail(err, errlen, "cannot create the ZeroMQ context: %s", zmq_strerror(errno));
     }
     zmq_ctx_set(d->zctx, ZMQ_MAX_SOCKETS, 4 * d->nworkers + 64);
     /* the ZAP handler must be bound before any CURVE server socket is */
@@ -514,7 +502,7 @@ int ed_daemon_start(const ed_config *cfg, ed_daemon **out, char *err, size_t err
             sh->alive--;
             pthread_mutex_unlock(&sh->exit_mu);
             abort_start(d);
-            return fail(err, errlen, "cannot start a thread: %s", strerror(rc));
+            return ed_fail(err, errlen, "cannot start a thread: %s", strerror(rc));
         }
         d->nthreads++;
     }
@@ -536,7 +524,7 @@ int ed_daemon_reload(ed_daemon *d, const ed_config *new_cfg, char *err, size_t e
     if (res == NULL) {
         atomic_fetch_add(&d->sh.stats.reload_failures, 1);
         ed_auth_list_free(keys);
-        return fail(err, errlen, "cannot load resources from %s: %s", new_cfg->data_dir, lerr);
+        return ed_fail(err, errlen, "cannot load resources from %s: %s", new_cfg->data_dir, lerr);
     }
     ed_auth_reload_commit(d->auth, keys, new_cfg->curve_secret_key_file,
                           new_cfg->curve_allowed_keys_dir);

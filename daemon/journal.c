@@ -9,6 +9,7 @@
  * May touch: the journal directory (LMDB files). No sockets, no threads of its own.
  */
 #include "journal.h"
+#include "errmsg.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -35,20 +36,6 @@ struct ed_journal {
     uint64_t last_seq;
     ed_journal_stats cached;
 };
-
-static int jfail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int jfail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err != NULL && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static void put_be64(unsigned char *p, uint64_t v)
 {
@@ -228,11 +215,11 @@ int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **o
 {
     *out = NULL;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return jfail(err, errlen, "cannot create the journal directory %s: %s", dir,
+        return ed_fail(err, errlen, "cannot create the journal directory %s: %s", dir,
                      strerror(errno));
     ed_journal *j = calloc(1, sizeof *j);
     if (j == NULL)
-        return jfail(err, errlen, "out of memory");
+        return ed_fail(err, errlen, "out of memory");
     j->opts = *opts;
     /* Two daemons on one journal would give the same seqs twice: refuse the second. */
     char lock_path[4200];
@@ -244,10 +231,10 @@ int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **o
             close(j->lock_fd);
         free(j);
         if (e == EWOULDBLOCK)
-            return jfail(err, errlen,
+            return ed_fail(err, errlen,
                          "the journal in %s is in use by another enrichd (give each instance its "
                          "own state_dir)", dir);
-        return jfail(err, errlen, "cannot lock %s: %s", lock_path, strerror(e));
+        return ed_fail(err, errlen, "cannot lock %s: %s", lock_path, strerror(e));
     }
     int rc = mdb_env_create(&j->env);
     if (rc == 0)
@@ -257,7 +244,7 @@ int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **o
     if (rc == 0)
         rc = mdb_env_open(j->env, dir, MDB_NOSYNC | MDB_NOTLS, 0600);
     if (rc != 0) {
-        jfail(err, errlen, "cannot open the journal in %s: %s", dir, mdb_strerror(rc));
+        ed_fail(err, errlen, "cannot open the journal in %s: %s", dir, mdb_strerror(rc));
         if (j->env != NULL)
             mdb_env_close(j->env);
         close(j->lock_fd);
@@ -283,7 +270,7 @@ int ed_journal_open(const char *dir, const ed_journal_opts *opts, ed_journal **o
     if (rc == 0)
         rc = mdb_env_sync(j->env, 1);
     if (rc != 0) {
-        jfail(err, errlen, "cannot open the journal in %s: %s", dir, mdb_strerror(rc));
+        ed_fail(err, errlen, "cannot open the journal in %s: %s", dir, mdb_strerror(rc));
         mdb_env_close(j->env);
         close(j->lock_fd);
         free(j);
@@ -318,7 +305,7 @@ static int append_txn(ed_journal *j, const ed_journal_entry *e, size_t n, int64_
         size_t topic_len = strlen(x->topic), id_len = strlen(x->id);
         if (topic_len > 255 || id_len > 65535 || x->json_len > UINT32_MAX ||
             x->raw_len > UINT32_MAX || x->seq <= last) {
-            jfail(err, errlen, "journal: entry seq %llu cannot be stored (bad sizes or order)",
+            ed_fail(err, errlen, "journal: entry seq %llu cannot be stored (bad sizes or order)",
                   (unsigned long long)x->seq);
             rc = EINVAL;
             break;
@@ -421,14 +408,14 @@ int ed_journal_append(ed_journal *j, const ed_journal_entry *e, size_t n, int64_
         if (freed > 0)
             rc = append_txn(j, e, n, now_ms, err, errlen);
         if (rc == MDB_MAP_FULL)
-            return jfail(err, errlen,
+            return ed_fail(err, errlen,
                          "journal full (journal.map_bytes = %llu) even after deleting %ld old "
                          "records: records not journaled",
                          (unsigned long long)j->opts.map_bytes, freed > 0 ? freed : 0L);
     }
     if (rc != 0) {
         if (err && errlen && err[0] == '\0')
-            jfail(err, errlen, "journal append failed: %s", mdb_strerror(rc));
+            ed_fail(err, errlen, "journal append failed: %s", mdb_strerror(rc));
         return -1;
     }
     return 0;
@@ -438,7 +425,7 @@ int ed_journal_sync(ed_journal *j, char *err, size_t errlen)
 {
     int rc = mdb_env_sync(j->env, 1);
     if (rc != 0)
-        return jfail(err, errlen, "journal sync failed: %s", mdb_strerror(rc));
+        return ed_fail(err, errlen, "journal sync failed: %s", mdb_strerror(rc));
     j->cached.synced_seq = j->last_seq;
     return 0;
 }
@@ -448,18 +435,18 @@ long ed_journal_retain(ed_journal *j, int64_t now_ms, size_t max_delete, char *e
     MDB_txn *txn;
     int rc = mdb_txn_begin(j->env, NULL, 0, &txn);
     if (rc != 0)
-        return jfail(err, errlen, "journal retention: %s", mdb_strerror(rc));
+        return ed_fail(err, errlen, "journal retention: %s", mdb_strerror(rc));
     long d = 0;
     rc = retain_txn(txn, j, now_ms, max_delete, 0, &d);
     if (rc != 0 || d == 0) {
         mdb_txn_abort(txn);
-        return rc != 0 ? jfail(err, errlen, "journal retention: %s", mdb_strerror(rc)) : 0;
+        return rc != 0 ? ed_fail(err, errlen, "journal retention: %s", mdb_strerror(rc)) : 0;
     }
     ed_journal_stats st;
     fill_stats(txn, j, j->last_seq, &st);
     rc = mdb_txn_commit(txn);
     if (rc != 0)
-        return jfail(err, errlen, "journal retention: %s", mdb_strerror(rc));
+        return ed_fail(err, errlen, "journal retention: %s", mdb_strerror(rc));
     st.synced_seq = j->cached.synced_seq;
     j->cached = st;
     return d;
@@ -498,7 +485,7 @@ int ed_journal_scan(ed_journal *j, uint64_t since, size_t max_scan, ed_journal_v
     MDB_txn *txn;
     int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0)
-        return jfail(err, errlen, "journal read: %s", mdb_strerror(rc));
+        return ed_fail(err, errlen, "journal read: %s", mdb_strerror(rc));
     if (stats != NULL) {
         fill_stats(txn, j, last_seq_of(txn, j), stats);
         stats->synced_seq = 0;
@@ -506,7 +493,7 @@ int ed_journal_scan(ed_journal *j, uint64_t since, size_t max_scan, ed_journal_v
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(txn, j->recs, &c)) != 0) {
         mdb_txn_abort(txn);
-        return jfail(err, errlen, "journal read: %s", mdb_strerror(rc));
+        return ed_fail(err, errlen, "journal read: %s", mdb_strerror(rc));
     }
     int result = 0;
     if (since < UINT64_MAX) {
@@ -518,7 +505,7 @@ int ed_journal_scan(ed_journal *j, uint64_t since, size_t max_scan, ed_journal_v
         while (rc == 0 && (max_scan == 0 || scanned < max_scan)) {
             ed_journal_rec r;
             if (decode(&k, &v, &r) != 0) {
-                result = jfail(err, errlen, "journal read: malformed record");
+                result = ed_fail(err, errlen, "journal read: malformed record");
                 break;
             }
             scanned++;
@@ -532,7 +519,7 @@ int ed_journal_scan(ed_journal *j, uint64_t since, size_t max_scan, ed_journal_v
             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
         }
         if (result == 0 && rc != 0 && rc != MDB_NOTFOUND)
-            result = jfail(err, errlen, "journal read: %s", mdb_strerror(rc));
+            result = ed_fail(err, errlen, "journal read: %s", mdb_strerror(rc));
     }
     mdb_cursor_close(c);
     mdb_txn_abort(txn);
@@ -544,7 +531,7 @@ int ed_journal_read_stats(ed_journal *j, ed_journal_stats *st, char *err, size_t
     MDB_txn *txn;
     int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0)
-        return jfail(err, errlen, "journal read: %s", mdb_strerror(rc));
+        return ed_fail(err, errlen, "journal read: %s", mdb_strerror(rc));
     fill_stats(txn, j, last_seq_of(txn, j), st);
     st->synced_seq = 0;
     mdb_txn_abort(txn);

@@ -6,6 +6,7 @@
  * the caller's err buffer. No sockets, no threads, no global state but libsodium's one-time init.
  */
 #include "envelope.h"
+#include "errmsg.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -131,19 +132,6 @@ void ed_hash_id(const void *bytes, size_t len, char out[33])
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Bytes of a leading UTF-8 byte-order mark (0 or 3). */
 static size_t bom_len(const unsigned char *s, size_t n)
 {
@@ -229,13 +217,13 @@ static int optional_string(json_t *root, const char *key, const char **out, size
     if (v == NULL || json_is_null(v))
         return 0;
     if (!json_is_string(v)) {
-        set_err(err, errlen, "field '%s' must be a string, got %s", key, json_type_name(v));
+        ed_fail(err, errlen, "field '%s' must be a string, got %s", key, json_type_name(v));
         return -1;
     }
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (memchr(s, '\0', len) != NULL) {
-        set_err(err, errlen, "field '%s' contains a NUL character (\\u0000)", key);
+        ed_fail(err, errlen, "field '%s' contains a NUL character (\\u0000)", key);
         return -1;
     }
     *out = s;
@@ -250,13 +238,13 @@ static ed_errcode check_text(const char *text, size_t len, const char *what, cha
 {
     const char *nul = memchr(text, '\0', len);
     if (nul != NULL) {
-        set_err(err, errlen,
+        ed_fail(err, errlen,
                 "%s contains a NUL character (U+0000) at byte %zu; article text must not",
                 what, (size_t)(nul - text));
         return ED_ERR_INVALID_UTF8;
     }
     if (text_is_blank(text, len)) {
-        set_err(err, errlen, "%s is empty or white space only (%zu bytes)", what, len);
+        ed_fail(err, errlen, "%s is empty or white space only (%zu bytes)", what, len);
         return ED_ERR_EMPTY;
     }
     return ED_ERR_NONE;
@@ -503,14 +491,14 @@ static ed_errcode parse_json_envelope(const char *s, size_t n, ed_envelope *env,
     if (root == NULL)
         root = json_loadb(s + skip, n - skip, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (root == NULL) {
-        set_err(err, errlen,
+        ed_fail(err, errlen,
                 "invalid JSON at line %d column %d: %s (a frame whose first non-blank byte is "
                 "'{' is read as a JSON envelope)",
                 jerr.line, jerr.column, jerr.text);
         return ED_ERR_INVALID_JSON;
     }
     if (!json_is_object(root)) {
-        set_err(err, errlen, "envelope must be a JSON object, got %s", json_type_name(root));
+        ed_fail(err, errlen, "envelope must be a JSON object, got %s", json_type_name(root));
         json_decref(root);
         return ED_ERR_INVALID_JSON;
     }
@@ -525,12 +513,12 @@ static ed_errcode parse_json_envelope(const char *s, size_t n, ed_envelope *env,
         return ED_ERR_INVALID_JSON;
     }
     if (id != NULL && id_len == 0) {
-        set_err(err, errlen, "field 'id' must not be empty");
+        ed_fail(err, errlen, "field 'id' must not be empty");
         json_decref(root);
         return ED_ERR_INVALID_JSON;
     }
     if (id_len > ED_ID_MAX) {
-        set_err(err, errlen, "field 'id' is %zu bytes long; at most %d allowed", id_len,
+        ed_fail(err, errlen, "field 'id' is %zu bytes long; at most %d allowed", id_len,
                 ED_ID_MAX);
         json_decref(root);
         return ED_ERR_INVALID_JSON;
@@ -544,12 +532,12 @@ static ed_errcode parse_json_envelope(const char *s, size_t n, ed_envelope *env,
 
     json_t *text = json_object_get(root, "text");
     if (text == NULL || json_is_null(text)) {
-        set_err(err, errlen, "envelope has no 'text' field");
+        ed_fail(err, errlen, "envelope has no 'text' field");
         json_decref(root);
         return ED_ERR_MISSING_TEXT;
     }
     if (!json_is_string(text)) {
-        set_err(err, errlen, "field 'text' must be a string, got %s", json_type_name(text));
+        ed_fail(err, errlen, "field 'text' must be a string, got %s", json_type_name(text));
         json_decref(root);
         return ED_ERR_MISSING_TEXT;
     }
@@ -614,7 +602,7 @@ ed_errcode ed_envelope_parse(const void *bytes, size_t len, size_t max_bytes, ed
         err[0] = '\0';
     memset(env, 0, sizeof *env);
     if (bytes == NULL && len > 0) {
-        set_err(err, errlen, "no frame bytes");
+        ed_fail(err, errlen, "no frame bytes");
         ed_hash_id("", 0, env->id);
         return ED_ERR_INTERNAL;
     }
@@ -622,12 +610,12 @@ ed_errcode ed_envelope_parse(const void *bytes, size_t len, size_t max_bytes, ed
     ed_errcode code = ED_ERR_NONE;
 
     if (max_bytes > 0 && len > max_bytes) {
-        set_err(err, errlen, "frame is %zu bytes; input.max_bytes is %zu", len, max_bytes);
+        ed_fail(err, errlen, "frame is %zu bytes; input.max_bytes is %zu", len, max_bytes);
         code = ED_ERR_TOO_LARGE;
     } else {
         size_t bad = utf8_first_invalid(s, len);
         if (bad < len) {
-            set_err(err, errlen, "invalid UTF-8 at byte %zu (0x%02X)", bad,
+            ed_fail(err, errlen, "invalid UTF-8 at byte %zu (0x%02X)", bad,
                     (unsigned)(unsigned char)s[bad]);
             code = ED_ERR_INVALID_UTF8;
         }
@@ -637,7 +625,7 @@ ed_errcode ed_envelope_parse(const void *bytes, size_t len, size_t max_bytes, ed
         if (start < len && s[start] == '{') {
             code = parse_json_envelope(s, len, env, err, errlen);
         } else if (start < len && frame_is_json_non_object(s + start, len - start)) {
-            set_err(err, errlen, "a JSON envelope must be an object; this frame is a JSON %s",
+            ed_fail(err, errlen, "a JSON envelope must be an object; this frame is a JSON %s",
                     s[start] == '[' ? "array" : "string");
             code = ED_ERR_INVALID_JSON;
         } else {

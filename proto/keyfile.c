@@ -5,6 +5,7 @@
  * May touch: the key files named by the caller; no sockets, no threads.
  */
 #include "keyfile.h"
+#include "errmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,20 +27,6 @@ typedef struct parsed_keys {
     char sec[ED_KEY_Z85_LEN + 1];
     int have;
 } parsed_keys;
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 void ed_key_wipe(void *p, size_t n)
 {
@@ -81,23 +68,23 @@ static int parse_text(const char *path, const char *text, size_t len, int want_s
         while (s < e && is_blank(*s))
             s++;
         if (name_len == 0 || s == e || *s != '=')
-            return set_err(err, errlen, "%s:%d: expected name = \"value\"", path, line);
+            return ed_fail(err, errlen, "%s:%d: expected name = \"value\"", path, line);
         s++;
         while (s < e && is_blank(*s))
             s++;
         if (s == e || *s != '"')
-            return set_err(err, errlen, "%s:%d: the value must be in double quotes", path, line);
+            return ed_fail(err, errlen, "%s:%d: the value must be in double quotes", path, line);
         const char *value = ++s;
         while (s < e && *s != '"')
             s++;
         if (s == e)
-            return set_err(err, errlen, "%s:%d: missing closing quote", path, line);
+            return ed_fail(err, errlen, "%s:%d: missing closing quote", path, line);
         size_t value_len = (size_t)(s - value);
         s++;
         while (s < e && is_blank(*s))
             s++;
         if (s != e && *s != '#')
-            return set_err(err, errlen, "%s:%d: unexpected text after the value", path, line);
+            return ed_fail(err, errlen, "%s:%d: unexpected text after the value", path, line);
 
         int which;
         const char *label;
@@ -108,16 +95,16 @@ static int parse_text(const char *path, const char *text, size_t len, int want_s
             which = HAVE_SECRET;
             label = "secret-key";
         } else {
-            return set_err(err, errlen, "%s:%d: unknown name '%.*s' (known: public-key, secret-key)",
+            return ed_fail(err, errlen, "%s:%d: unknown name '%.*s' (known: public-key, secret-key)",
                            path, line, (int)(name_len > 40 ? 40 : name_len), name);
         }
         if (pk->have & which)
-            return set_err(err, errlen, "%s:%d: %s is given twice", path, line, label);
+            return ed_fail(err, errlen, "%s:%d: %s is given twice", path, line, label);
         pk->have |= which;
         if (which == HAVE_SECRET && !want_secret)
             continue;
         if (value_len != ED_KEY_Z85_LEN)
-            return set_err(err, errlen, "%s:%d: %s must be %d Z85 characters, not %zu", path, line,
+            return ed_fail(err, errlen, "%s:%d: %s must be %d Z85 characters, not %zu", path, line,
                            label, ED_KEY_Z85_LEN, value_len);
         char *dst = which == HAVE_PUBLIC ? pk->pub : pk->sec;
         memcpy(dst, value, ED_KEY_Z85_LEN);
@@ -126,12 +113,12 @@ static int parse_text(const char *path, const char *text, size_t len, int want_s
         int ok = zmq_z85_decode(bin, dst) != NULL;
         ed_key_wipe(bin, sizeof bin);
         if (!ok)
-            return set_err(err, errlen, "%s:%d: %s is not valid Z85", path, line, label);
+            return ed_fail(err, errlen, "%s:%d: %s is not valid Z85", path, line, label);
     }
     if (!(pk->have & HAVE_PUBLIC))
-        return set_err(err, errlen, "%s: no public-key line", path);
+        return ed_fail(err, errlen, "%s: no public-key line", path);
     if (want_secret && !(pk->have & HAVE_SECRET))
-        return set_err(err, errlen, "%s: no secret-key line (is this a .pub file?)", path);
+        return ed_fail(err, errlen, "%s: no secret-key line (is this a .pub file?)", path);
     return 0;
 }
 
@@ -141,20 +128,20 @@ static int load(const char *path, int secret, parsed_keys *pk, char *err, size_t
     memset(pk, 0, sizeof *pk);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return set_err(err, errlen, "%s: %s", path, strerror(errno));
+        return ed_fail(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return set_err(err, errlen, "%s: %s", path, strerror(e));
+        return ed_fail(err, errlen, "%s: %s", path, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return set_err(err, errlen, "%s: not a regular file", path);
+        return ed_fail(err, errlen, "%s: not a regular file", path);
     }
     if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         close(fd);
-        return set_err(err, errlen,
+        return ed_fail(err, errlen,
                        "secret key file %s has mode %04o: group or others may access it; "
                        "refusing to use it (run: chmod 600 %s)",
                        path, (unsigned)(st.st_mode & 07777), path);
@@ -162,7 +149,7 @@ static int load(const char *path, int secret, parsed_keys *pk, char *err, size_t
     char *buf = malloc(ED_KEYFILE_MAX_BYTES + 1);
     if (buf == NULL) {
         close(fd);
-        return set_err(err, errlen, "%s: out of memory", path);
+        return ed_fail(err, errlen, "%s: out of memory", path);
     }
     size_t len = 0;
     int rc = 0;
@@ -171,7 +158,7 @@ static int load(const char *path, int secret, parsed_keys *pk, char *err, size_t
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = set_err(err, errlen, "%s: %s", path, strerror(errno));
+            rc = ed_fail(err, errlen, "%s: %s", path, strerror(errno));
             break;
         }
         if (n == 0)
@@ -180,10 +167,10 @@ static int load(const char *path, int secret, parsed_keys *pk, char *err, size_t
     }
     close(fd);
     if (rc == 0 && len > ED_KEYFILE_MAX_BYTES)
-        rc = set_err(err, errlen, "%s: larger than %d bytes: not a key file", path,
+        rc = ed_fail(err, errlen, "%s: larger than %d bytes: not a key file", path,
                      ED_KEYFILE_MAX_BYTES);
     else if (rc == 0 && memchr(buf, '\0', len) != NULL)
-        rc = set_err(err, errlen, "%s: contains a NUL byte: not a key file", path);
+        rc = ed_fail(err, errlen, "%s: contains a NUL byte: not a key file", path);
     if (rc == 0)
         rc = parse_text(path, buf, len, secret, pk, err, errlen);
     ed_key_wipe(buf, len);
@@ -212,10 +199,10 @@ int ed_keyfile_read_secret(const char *path, uint8_t public_key[ED_KEY_BYTES],
     char derived[ED_KEY_Z85_LEN + 1];
     int rc = 0;
     if (zmq_curve_public(derived, pk.sec) != 0)
-        rc = set_err(err, errlen, "%s: cannot derive the public key: %s", path,
+        rc = ed_fail(err, errlen, "%s: cannot derive the public key: %s", path,
                      zmq_strerror(errno));
     else if (strcmp(derived, pk.pub) != 0)
-        rc = set_err(err, errlen, "%s: public-key does not belong to secret-key", path);
+        rc = ed_fail(err, errlen, "%s: public-key does not belong to secret-key", path);
     if (rc == 0) {
         zmq_z85_decode(secret_key, pk.sec);
         if (public_key != NULL)
@@ -231,10 +218,10 @@ static int write_file(const char *final, const char *content, mode_t mode, char 
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", final) >= (int)sizeof tmp)
-        return set_err(err, errlen, "%s: name too long", final);
+        return ed_fail(err, errlen, "%s: name too long", final);
     int fd = mkstemp(tmp); /* created 0600 */
     if (fd < 0)
-        return set_err(err, errlen, "cannot create a file next to %s: %s", final,
+        return ed_fail(err, errlen, "cannot create a file next to %s: %s", final,
                        strerror(errno));
     size_t len = strlen(content), done = 0;
     int rc = 0;
@@ -243,19 +230,19 @@ static int write_file(const char *final, const char *content, mode_t mode, char 
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = set_err(err, errlen, "%s: %s", tmp, strerror(errno));
+            rc = ed_fail(err, errlen, "%s: %s", tmp, strerror(errno));
             break;
         }
         done += (size_t)n;
     }
     if (rc == 0 && fchmod(fd, mode) != 0)
-        rc = set_err(err, errlen, "%s: chmod: %s", tmp, strerror(errno));
+        rc = ed_fail(err, errlen, "%s: chmod: %s", tmp, strerror(errno));
     if (rc == 0 && fsync(fd) != 0)
-        rc = set_err(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+        rc = ed_fail(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
     if (close(fd) != 0 && rc == 0)
-        rc = set_err(err, errlen, "%s: close: %s", tmp, strerror(errno));
+        rc = ed_fail(err, errlen, "%s: close: %s", tmp, strerror(errno));
     if (rc == 0 && rename(tmp, final) != 0)
-        rc = set_err(err, errlen, "cannot move %s to %s: %s", tmp, final, strerror(errno));
+        rc = ed_fail(err, errlen, "cannot move %s to %s: %s", tmp, final, strerror(errno));
     if (rc != 0)
         unlink(tmp);
     return rc;
@@ -266,20 +253,20 @@ int ed_keyfile_generate(const char *name, int force, char public_z85[ED_KEY_Z85_
 {
     char key_path[PATH_MAX], pub_path[PATH_MAX];
     if (name == NULL || name[0] == '\0')
-        return set_err(err, errlen, "empty key name");
+        return ed_fail(err, errlen, "empty key name");
     if (snprintf(key_path, sizeof key_path, "%s.key", name) >= (int)sizeof key_path - 12 ||
         snprintf(pub_path, sizeof pub_path, "%s.pub", name) >= (int)sizeof pub_path - 12)
-        return set_err(err, errlen, "key name too long");
+        return ed_fail(err, errlen, "key name too long");
     if (!force) {
         struct stat st;
         if (lstat(key_path, &st) == 0)
-            return set_err(err, errlen, "%s exists (use --force to replace it)", key_path);
+            return ed_fail(err, errlen, "%s exists (use --force to replace it)", key_path);
         if (lstat(pub_path, &st) == 0)
-            return set_err(err, errlen, "%s exists (use --force to replace it)", pub_path);
+            return ed_fail(err, errlen, "%s exists (use --force to replace it)", pub_path);
     }
     char pub[ED_KEY_Z85_LEN + 1], sec[ED_KEY_Z85_LEN + 1];
     if (zmq_curve_keypair(pub, sec) != 0)
-        return set_err(err, errlen, "cannot make a CURVE key pair: %s (libzmq without CURVE?)",
+        return ed_fail(err, errlen, "cannot make a CURVE key pair: %s (libzmq without CURVE?)",
                        zmq_strerror(errno));
     char key_text[512], pub_text[512];
     snprintf(key_text, sizeof key_text,
