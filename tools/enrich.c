@@ -85,6 +85,8 @@ static const char USAGE_PUSH[] =
     "  --timeout-ms T     resend an article not answered within T ms (default 5000)\n"
     "  --retries R        resends per article before giving up on it (default 3)\n"
     "  --quiet            no stderr line per rejected article\n"
+    "  --acks             print one line per answer on stdout: N<TAB>ID<TAB>ok<TAB>SEQ or\n"
+    "                     N<TAB>ID<TAB>error<TAB>CODE (N = the article's number in the input)\n"
     "  prints: articles=N ok=N rejected=N unacknowledged=N resends=N\n"
     "exit status: 0 every article sent (--ack: every article \"ok\"), 1 failure (--ack: some\n"
     "article unacknowledged after its retries, unreadable input, interrupted), 2 usage error,\n"
