@@ -111,6 +111,9 @@ static const char USAGE_TAIL[] =
     "  --replay-timeout-ms MS  wait for each replay message (default 5000)\n"
     "  --buffer N         live records kept while replaying (default 100000; more are\n"
     "                     fetched again from the journal)\n"
+    "  --idle-check-ms MS when the output is quiet for MS ms, ask the journal for records\n"
+    "                     missed live (a daemon restart, drops at the HWM; default 1000,\n"
+    "                     0 = never)\n"
     CURVE_OPTIONS
     "SIGINT/SIGTERM exit cleanly with status 0. Exit status: 0, 1 failure (--from: the replay\n"
     "endpoint did not answer), 2 usage error, 3 timeout.\n";

@@ -11,6 +11,7 @@ Ownership: a Tail owns its process and reader thread; stop()/kill() end them.
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -92,7 +93,32 @@ def wait_last_seq(d, want, timeout=60.0):
         if seq >= want or time.monotonic() > deadline:
             e2e.check(seq >= want, "the journal ends at %d, want %d" % (seq, want))
             return seq
-        time.sleep(0.1)
+        time.sleep(0.02)
+
+
+def free_port():
+    """A loopback TCP port that was free a moment ago."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class FixedPortDaemon(e2e.Daemon):
+    """A Daemon whose endpoints named in `ports` ({"ack": PORT, "output": PORT, ...}, a class
+    attribute set before starting) bind fixed ports, so a restarted daemon is the same peer for
+    the clients that stay connected."""
+
+    ports = {}
+
+    def write_config(self, **config):
+        text = e2e.make_config(self.tmp, **config)
+        for name, port in self.ports.items():
+            any_port = '%s = { bind = ["tcp://127.0.0.1:*"];' % name
+            e2e.check(any_port in text, "make_config changed: no %s bind line" % name)
+            text = text.replace(any_port, '%s = { bind = ["tcp://127.0.0.1:%d"];' % (name, port))
+        self.write_config_text(text)
 
 
 class Tail:

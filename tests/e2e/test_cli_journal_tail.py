@@ -10,6 +10,10 @@ once"; "restart keeps seq growing").
 2. The daemon is stopped (SIGTERM) and restarted on the same state dir, then killed (-9) and
    restarted again: each time, `enrich tail --from <last seq>` on the new endpoints prints the
    records pushed after the restart with seqs continuing after the old ones, none given twice.
+3. A tail that keeps running while the daemon restarts on the same endpoints (SIGTERM, then
+   kill -9): the 300 records published after each restart, a burst that may be over before its
+   SUB has reconnected, are printed once, in order, without any later record to reveal the hole
+   (the idle check asks the journal; before it, the tail waited forever).
 Touches: its own daemons, temp dirs, loopback ports and enrich processes.
 """
 
@@ -129,6 +133,44 @@ def restart_and_tail(tmp, last, how):
     return last + 50
 
 
+def tail_through_restarts():
+    tmp = tempfile.mkdtemp(prefix="enrichd-clitail-")
+    cj.FixedPortDaemon.ports = {n: cj.free_port() for n in ("feed", "output", "replay")}
+    t = d = None
+    try:
+        d = cj.FixedPortDaemon(tmp=tmp)
+        push = d.push()
+        ids = push_all(d, push, "r0", 0, 100)
+        t = cj.Tail(*tail_args(d, 0, 700, timeout_s=60), "--idle-check-ms",
+                    int(300 * e2e.SLOW))
+        t.wait_count(100)
+        for how in ("sigterm", "kill9"):
+            if how == "kill9":
+                cj.wait_last_seq(d, t.count())
+                d.kill9()
+            else:
+                d.signal(15)
+                e2e.check(d.wait_exit(30 * e2e.SLOW) == 0, "enrichd exit after SIGTERM")
+            d.close()
+            d = cj.FixedPortDaemon(tmp=tmp)
+            push = d.push()
+            ids += push_all(d, push, "r-" + how, 0, 300)
+            t.wait_count(len(ids), timeout=60)
+            e2e.log("ok: a running tail printed the 300 records published after a %s restart"
+                    % how)
+        rc = t.wait()
+        e2e.check(rc == 0, "tail through restarts: status %d, %s" % (rc, t.stderr()))
+        cj.check_seqs(t.lines, list(range(1, 701)), "tail through restarts")
+        e2e.check(sorted(r["id"] for r in t.lines) == sorted(ids), "tail through restarts: ids")
+        e2e.check("gap" not in t.stderr(), "tail through restarts: %s" % t.stderr())
+    finally:
+        if t is not None:
+            t.close()
+        if d is not None:
+            d.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     cj.require_enrich()
     tmp = tempfile.mkdtemp(prefix="enrichd-clitail-")
@@ -140,6 +182,7 @@ def main():
         restart_and_tail(tmp, last, "final")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    tail_through_restarts()
     return 0
 
 
