@@ -134,7 +134,7 @@ static const char USAGE_DLQ[] =
 static const char USAGE_BENCH[] =
     "usage: enrich bench extract [--corpus FILE] [--repeat N] [--data DIR] [--json]\n"
     "       enrich bench e2e [--corpus FILE] [--articles N] [--workers W] [--rate R]\n"
-    "                        [--data DIR] [--daemon PATH] [--json] [--verbose]\n"
+    "                        [--data DIR] [--daemon PATH] [--state-dir DIR] [--json] [--verbose]\n"
     "extract: one thread, in process: ex_extract + ex_doc_to_json + json_dumps on every article\n"
     "         of the corpus (default bench/corpus/news.jsonl, built by bench/make-corpus), a\n"
     "         warm-up pass then N timed passes (default 3).\n"
@@ -143,7 +143,9 @@ static const char USAGE_BENCH[] =
     "         and measures records/s and latency; then SIGTERM and checks the exit status.\n"
     "         --workers W: the daemon's worker threads (default 2; 0 = CPUs).\n"
     "         With --workers 1 it also measures the daemon's overhead per article against the\n"
-    "         same work done in process.\n";
+    "         same work done in process.\n"
+    "         --state-dir DIR: the daemon's state_dir (created when missing): the journal is on,\n"
+    "         every record is journaled before it is published (use a fresh DIR to compare).\n";
 
 void cli_usage(FILE *out, const char *cmd)
 {
