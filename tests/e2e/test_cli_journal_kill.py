@@ -1,8 +1,9 @@
 """test_cli_journal_kill — `enrich push --ack` through a kill -9 of the REAL daemon (issue 5
 proof, with the real client): 10,000 envelopes on stdin go to the acked feed on a fixed port;
 the daemon is killed (SIGKILL) once about 3,000 are journaled and restarted on the same journal
-and port. The client resends what got no answer and ends with status 0, ok=10000; the journal
-and `enrich tail --from 0` then show each id exactly once, with seqs 1..10000.
+and ports. The client resends what got no answer and ends with status 0, ok=10000; the journal
+shows each id exactly once, with seqs 1..10000, and so do two subscribers' views: an `enrich tail
+--from 0` that ran through the kill and the restart, and one started afterwards.
 Touches: its own daemons, temp dir, one loopback port it picks, and enrich processes.
 """
 
@@ -26,7 +27,7 @@ N = 10000
 def main():
     cj.require_enrich()
     tmp = tempfile.mkdtemp(prefix="enrichd-clikill-")
-    cj.FixedPortDaemon.ports = {"ack": cj.free_port()}
+    cj.FixedPortDaemon.ports = {n: cj.free_port() for n in ("ack", "output", "replay")}
     endpoint = "tcp://127.0.0.1:%d" % cj.FixedPortDaemon.ports["ack"]
     try:
         ids = ["k-%05d" % i for i in range(N)]
@@ -36,6 +37,8 @@ def main():
                 f.write(json.dumps({"id": aid, "text": cj.article_text("k", i)},
                                    ensure_ascii=False) + "\n")
         d = cj.FixedPortDaemon(tmp=tmp)
+        through = cj.Tail("--from", 0, "--endpoint", d.output, "--replay", d.replay, "--count", N,
+                          "--timeout", int(60000 * e2e.SLOW), "--idle-check-ms", 300)
         with open(lines, "rb") as stdin:
             client = subprocess.Popen([cj.ENRICH, "push", "--ack", "--ack-endpoint", endpoint,
                                        "--window", "200", "--timeout-ms",
@@ -69,12 +72,20 @@ def main():
                 e2e.check(trc == 0, "tail --from 0: status %d, %s" % (trc, t.stderr()))
                 cj.check_seqs(t.lines, list(range(1, N + 1)), "tail --from 0")
                 e2e.check(sorted(r["id"] for r in t.lines) == ids, "tail ids")
+                trc = through.wait(timeout=60)
+                e2e.check(trc == 0, "tail through the kill: status %d, %s"
+                          % (trc, through.stderr()))
+                cj.check_seqs(through.lines, list(range(1, N + 1)), "tail through the kill")
+                e2e.check([(r["seq"], r["id"]) for r in through.lines]
+                          == [(r["seq"], r["id"]) for r in t.lines],
+                          "the tail through the kill and the later one differ")
         finally:
+            through.close()
             if client.poll() is None:
                 client.kill()
                 client.wait(10)
         e2e.log("ok: killed at seq %d; push --ack ended with ok=%d, %d resends; each id once in "
-                "the journal and in tail --from 0" % (at_kill, s["ok"], s["resends"]))
+                "the journal and in both tails" % (at_kill, s["ok"], s["resends"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
