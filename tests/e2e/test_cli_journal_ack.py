@@ -188,6 +188,8 @@ def main():
                   % (got, want))
         e2e.log("ok: /metrics last_seq=%d records=%d acks ok=%d error=%d" % want)
         sub.close(0)
+    # a sanitizer report in the daemon would make its status non-zero
+    e2e.check(d.proc.returncode == 0, "enrichd exit status %s" % d.proc.returncode)
     return 0
 
 

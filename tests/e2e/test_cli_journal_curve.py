@@ -129,6 +129,7 @@ def main():
                       "after the denied clients the journal is %r" % (end,))
             e2e.log("ok: unknown key / no CURVE: push --ack, tail --from, dlq all fail, "
                     "nothing journaled")
+        e2e.check(d.proc.returncode == 0, "enrichd exit status %s" % d.proc.returncode)
         stopped = [r for r in d.records if r.get("msg") == "stopped"]
         e2e.check(stopped and stopped[-1].get("received") == 5,
                   "the daemon received %s frames, want 5" %
