@@ -13,13 +13,17 @@ against its journal (replay endpoint, read with pyzmq) and its /metrics.
    line says); `--from` and `--json` select and print the same records.
 5. /metrics: enrichd_journal_last_seq and enrichd_journal_records match the journal,
    enrichd_acks_total{reply="ok"} / {reply="error"} match what the clients were told.
+6. After a restart on the same journal, the 30 first files pushed again still get their first
+   seqs and make no record (the id index survives the restart).
 Touches: its own daemon, temp dir, loopback ports and enrich processes.
 """
 
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -85,7 +89,16 @@ def write_bad(directory):
 
 def main():
     cj.require_enrich()
-    with e2e.Daemon(journal="raw_max_bytes = %d;" % RAW_MAX) as d:
+    tmp = tempfile.mkdtemp(prefix="enrichd-cliack-")
+    try:
+        check_all(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def check_all(tmp):
+    with e2e.Daemon(tmp=tmp, journal="raw_max_bytes = %d;" % RAW_MAX) as d:
         arts = os.path.join(d.tmp, "articles")
         first, first_ids = cj.write_articles(arts, "ack", 30)
         more, more_ids = cj.write_articles(arts, "more", 5)
@@ -190,7 +203,17 @@ def main():
         sub.close(0)
     # a sanitizer report in the daemon would make its status non-zero
     e2e.check(d.proc.returncode == 0, "enrichd exit status %s" % d.proc.returncode)
-    return 0
+
+    # 6. after a restart
+    with e2e.Daemon(tmp=tmp, journal="raw_max_bytes = %d;" % RAW_MAX) as d:
+        before = cj.last_seq(d)
+        rc, s, a5, err = push_ack(d, first)
+        e2e.check(rc == 0 and s["ok"] == 30, "push after restart: status %d %r %s" % (rc, s, err))
+        e2e.check(a5 == a1, "after a restart, other answers than the first: %r" % a5)
+        e2e.check(cj.last_seq(d) == before, "the resent articles made new records")
+        e2e.check(metrics(d)["enrichd_ack_duplicates_total"] == 30, "duplicates after restart")
+    e2e.check(d.proc.returncode == 0, "enrichd exit status %s" % d.proc.returncode)
+    e2e.log("ok: after a restart, a resend of 30 articles gets the first seqs, no new record")
 
 
 if __name__ == "__main__":
