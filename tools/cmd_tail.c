@@ -556,8 +556,8 @@ out:
 int cmd_tail(int argc, char **argv)
 {
     enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_TOPIC, OPT_WITH_TOPIC, OPT_FROM, OPT_REPLAY,
-           OPT_ENDPOINT, OPT_PAGE, OPT_REPLAY_TIMEOUT, OPT_BUFFER, OPT_HELP, OPT_SERVER_KEY, OPT_KEY,
-           OPT_IDLE_CHECK };
+           OPT_ENDPOINT, OPT_PAGE, OPT_REPLAY_TIMEOUT, OPT_BUFFER, OPT_HELP, OPT_SERVER_KEY,
+           OPT_KEY, OPT_IDLE_CHECK };
     static const struct option longopts[] = {
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
