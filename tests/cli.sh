@@ -204,7 +204,15 @@ b = recs[0]
 assert b["received"] == 40 and b["lost"] == 0 and b["duplicates"] == 0, b
 assert b["seq_gaps"] == 0 and b["meta_missing"] == 0 and b["daemon_exit"] == 0, b
 assert b["latency_ms"]["p50"] > 0 and b["inproc_per_s"] > 0, b
+assert b["state_dir"] is None, b
 '
+    expect_status 0 "bench e2e --state-dir" -- "$ENRICH" bench e2e --corpus "$T/corpus.jsonl" --articles 40 --state-dir "$T/bench-state" --json
+    check_json "bench e2e --state-dir --json" '
+b = recs[0]
+assert b["received"] == 40 and b["lost"] == 0 and b["seq_gaps"] == 0 and b["daemon_exit"] == 0, b
+assert b["state_dir"].endswith("/bench-state"), b
+'
+    [ -s "$T/bench-state/journal/data.mdb" ] && pass || fail "bench e2e --state-dir: no journal in $T/bench-state"
 else
     echo "SKIP: enrichd absent: bench e2e not run"
 fi

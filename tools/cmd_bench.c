@@ -539,16 +539,25 @@ static void put_conf_string(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
-static int write_config(const char *path, const char *data_dir, unsigned workers)
+/* state_dir: "" = no journal; else the journal is on there, with its acked feed and replay
+ * endpoints on ephemeral loopback ports too (never the default ports another daemon may use). */
+static int write_config(const char *path, const char *data_dir, const char *state_dir,
+                        unsigned workers)
 {
     FILE *fp = fopen(path, "w");
     if (!fp)
         return -1;
-    fputs("# written by `enrich bench e2e`: loopback, ephemeral ports, no journal\n", fp);
+    fprintf(fp, "# written by `enrich bench e2e`: loopback, ephemeral ports, %s\n",
+            state_dir[0] ? "journal on" : "no journal");
     fputs("instance = \"bench-e2e\";\ndata_dir = ", fp);
     put_conf_string(fp, data_dir);
+    fputs(";\nstate_dir = ", fp);
+    put_conf_string(fp, state_dir);
+    if (state_dir[0])
+        fputs(";\nack = { bind = [\"tcp://127.0.0.1:*\"]; connect = []; };\n"
+              "replay = { bind = [\"tcp://127.0.0.1:*\"]; connect = []; }", fp);
     fprintf(fp,
-            ";\nstate_dir = \"\";\nworkers = %u;\ndrain_timeout_ms = 10000;\n"
+            ";\nworkers = %u;\ndrain_timeout_ms = 10000;\n"
             "log = { level = \"info\"; };\n"
             "input = { max_bytes = 1048576; };\n"
             "feed = { bind = [\"tcp://127.0.0.1:*\"]; connect = []; hwm = 1000; };\n"
@@ -1018,7 +1027,7 @@ static double inproc_rate(e2e_state *st, const char *data_opt, double *cpu_us)
 static int bench_e2e(int argc, char **argv)
 {
     enum { OPT_CORPUS = 256, OPT_ARTICLES, OPT_WORKERS, OPT_RATE, OPT_DATA, OPT_DAEMON, OPT_JSON,
-           OPT_VERBOSE, OPT_HELP };
+           OPT_VERBOSE, OPT_HELP, OPT_STATE_DIR };
     static const struct option longopts[] = {{"corpus", required_argument, NULL, OPT_CORPUS},
                                              {"articles", required_argument, NULL, OPT_ARTICLES},
                                              {"workers", required_argument, NULL, OPT_WORKERS},
@@ -1027,11 +1036,14 @@ static int bench_e2e(int argc, char **argv)
                                              {"daemon", required_argument, NULL, OPT_DAEMON},
                                              {"json", no_argument, NULL, OPT_JSON},
                                              {"verbose", no_argument, NULL, OPT_VERBOSE},
+                                             {"state-dir", required_argument, NULL,
+                                              OPT_STATE_DIR},
                                              {"help", no_argument, NULL, OPT_HELP},
                                              {NULL, 0, NULL, 0}};
     const char *corpus_opt = NULL, *data_opt = NULL, *daemon_opt = NULL;
     uint64_t articles = 2000, workers = 2, rate = 0;
     int as_json = 0, verbose = 0, c;
+    const char *state_dir = ""; /* --state-dir: the journal on there */
     optind = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -1061,6 +1073,11 @@ static int bench_e2e(int argc, char **argv)
             break;
         case OPT_VERBOSE:
             verbose = 1;
+            break;
+        case OPT_STATE_DIR:
+            if (optarg[0] == '\0')
+                return cli_usage_error("bench", "--state-dir needs a directory");
+            state_dir = optarg;
             break;
         case OPT_HELP:
             cli_usage(stdout, "bench");
@@ -1128,7 +1145,11 @@ static int bench_e2e(int argc, char **argv)
     }
     have_tmp = 1;
     snprintf(conf, sizeof conf, "%s/enrichd.conf", tmpdir);
-    if (write_config(conf, data_dir, (unsigned)workers) != 0) {
+    if (state_dir[0] && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "enrich bench: cannot create %s: %s\n", state_dir, strerror(errno));
+        goto out;
+    }
+    if (write_config(conf, data_dir, state_dir, (unsigned)workers) != 0) {
         fprintf(stderr, "enrich bench: cannot write %s\n", conf);
         goto out;
     }
@@ -1216,6 +1237,9 @@ static int bench_e2e(int argc, char **argv)
             "daemon_peak_rss_mb", daemon_rss, "daemon_exit", exit_status, "daemon_startup_ms",
             startup_ms, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "daemon_cpu_us_per_article",
             daemon_cpu_us, "inproc_cpu_us_per_article", inproc_cpu_us);
+        if (obj)
+            json_object_set_new(obj, "state_dir",
+                                state_dir[0] ? json_string(state_dir) : json_null());
         if (obj && workers != 1) { /* measured with one worker only */
             json_object_set_new(obj, "inproc_per_s", json_null());
             json_object_set_new(obj, "overhead_us_per_article", json_null());
@@ -1229,6 +1253,8 @@ static int bench_e2e(int argc, char **argv)
                (double)corp.words / (double)corp.n);
         printf("daemon      %s, workers %llu, ready in %.0f ms, peak RSS %.1f MB\n", daemon_path,
                (unsigned long long)workers, startup_ms, daemon_rss);
+        printf("journal     %s%s\n", state_dir[0] ? "on, state_dir " : "off",
+               state_dir);
         if (rate)
             printf("load        %zu articles at %llu/s\n", st.n, (unsigned long long)rate);
         else

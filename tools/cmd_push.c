@@ -46,7 +46,7 @@ static int send_frame(push_state *ps, const void *bytes, size_t len)
 int cmd_push(int argc, char **argv)
 {
     enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_ACK, OPT_ACK_ENDPOINT, OPT_WINDOW, OPT_RETRIES,
-           OPT_QUIET, OPT_HELP, OPT_SERVER_KEY, OPT_KEY };
+           OPT_QUIET, OPT_HELP, OPT_SERVER_KEY, OPT_KEY, OPT_ACKS };
     static const struct option longopts[] = {
         {"count", no_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -56,6 +56,7 @@ int cmd_push(int argc, char **argv)
         {"window", required_argument, NULL, OPT_WINDOW},
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"acks", no_argument, NULL, OPT_ACKS},
         {"help", no_argument, NULL, OPT_HELP},
         {"server-key", required_argument, NULL, OPT_SERVER_KEY},
         {"key", required_argument, NULL, OPT_KEY},
@@ -96,6 +97,10 @@ int cmd_push(int argc, char **argv)
             break;
         case OPT_QUIET:
             ao.quiet = 1;
+            break;
+        case OPT_ACKS:
+            ao.print_acks = 1;
+            ack = 1;
             break;
         case OPT_HELP:
             cli_usage(stdout, "push");

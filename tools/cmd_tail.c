@@ -30,6 +30,7 @@
 #define TAIL_MAX_TOPICS 64
 #define TAIL_DEFAULT_OUTPUT "tcp://127.0.0.1:5558"
 #define TAIL_DEFAULT_BUFFER 100000
+#define TAIL_DEFAULT_IDLE_CHECK_MS 1000
 #define TAIL_MAX_OTHERS 64
 
 typedef struct tail_opts {
@@ -43,6 +44,7 @@ typedef struct tail_opts {
     int from_set;
     uint64_t from;
     uint64_t page, replay_timeout_ms, buffer;
+    uint64_t idle_check_ms; /* ask the journal after this long without live records; 0 = never */
     const char *server_key, *key; /* CURVE client key files (curve.c), or NULL */
 } tail_opts;
 
@@ -235,20 +237,21 @@ static void report_history(uint64_t first, uint64_t since)
             (unsigned long long)first - 1);
 }
 
-/* One replay request from covered, of at most limit records. Returns REPLAY_* and fills end. */
-static int follow_page(follow *f, uint64_t limit, replay_end *end, const char *what)
+/* One replay request from covered, of at most limit records, tried `tries` times; a failure
+ * is reported on stderr unless what is NULL. Returns REPLAY_* and fills end. */
+static int follow_page(follow *f, uint64_t limit, replay_end *end, const char *what, int tries)
 {
     char err[300];
     uint64_t since = f->covered;
     f->rc.page = limit;
     int rc = REPLAY_FAIL;
-    /* A lost answer (a restarting daemon, a dropped message) is asked for again, twice. */
-    for (int attempt = 0; attempt < 3 && rc == REPLAY_FAIL; attempt++) {
+    /* A lost answer (a restarting daemon, a dropped message) is asked for again. */
+    for (int attempt = 0; attempt < tries && rc == REPLAY_FAIL; attempt++) {
         since = f->covered; /* what a failed attempt printed stays printed */
         f->answer_first = 1;
         f->jump_from = f->jump_to = 0;
         rc = replay_page(&f->rc, since, on_replayed, f, end, err, sizeof err);
-        if (rc == REPLAY_FAIL)
+        if (rc == REPLAY_FAIL && what)
             fprintf(stderr, "enrich tail: replay (%s): %s\n", what, err);
     }
     if (rc != REPLAY_OK)
@@ -280,7 +283,7 @@ static int follow_catch_up(follow *f)
     for (;;) {
         replay_end end;
         uint64_t before = f->covered;
-        int rc = follow_page(f, f->o->page, &end, "catching up");
+        int rc = follow_page(f, f->o->page, &end, "catching up", 3);
         if (rc != REPLAY_OK)
             return rc;
         if (end.last_seq < before && end.last_seq > 0)
@@ -289,6 +292,21 @@ static int follow_catch_up(follow *f)
         if (end.next >= end.last_seq || f->covered <= before || follow_done(f))
             return REPLAY_OK;
     }
+}
+
+/* The output has been quiet for --idle-check-ms: records published while our subscription was
+ * not connected (the daemon restarted on the same endpoints) or dropped at the end of a burst
+ * (the output's HWM) would otherwise wait for the next live record to show the hole. Asks the
+ * journal once, quietly (a daemon that is restarting answers at the next check), and catches
+ * up when it holds more. Returns REPLAY_OK, REPLAY_STOP or REPLAY_ABORT. */
+static int follow_idle_check(follow *f)
+{
+    replay_end end;
+    uint64_t before = f->covered;
+    int rc = follow_page(f, f->o->page, &end, NULL, 1);
+    if (rc == REPLAY_OK && end.next < end.last_seq && f->covered > before && !follow_done(f))
+        rc = follow_catch_up(f);
+    return rc == REPLAY_FAIL ? REPLAY_OK : rc;
 }
 
 static void live_free(live_rec *r)
@@ -420,7 +438,7 @@ static int fill_holes(follow *f)
             if (f->o->ntopics == 0 && target - f->covered < limit)
                 limit = target - f->covered;
             replay_end end;
-            rc = follow_page(f, limit, &end, "filling a gap");
+            rc = follow_page(f, limit, &end, "filling a gap", 3);
             if (rc == REPLAY_OK && (end.next >= end.last_seq || f->covered <= before))
                 break;
         }
@@ -459,14 +477,31 @@ static int tail_from(const tail_opts *o, void *ctx, void *sock, int stop_fd)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    int64_t last_arrival = cli_mono_ns();
+    int64_t last_arrival = cli_mono_ns(), last_check = last_arrival;
     while (r == REPLAY_OK && !follow_done(&f)) {
         zmq_pollitem_t items[2] = {{.socket = sock, .events = ZMQ_POLLIN},
                                    {.socket = NULL, .fd = stop_fd, .events = ZMQ_POLLIN}};
         long wait = -1;
+        int64_t now = cli_mono_ns();
         if (o->timeout_ms) {
-            int64_t left = (int64_t)o->timeout_ms - (cli_mono_ns() - last_arrival) / 1000000;
+            int64_t left = (int64_t)o->timeout_ms - (now - last_arrival) / 1000000;
             wait = left > 0 ? (long)left : 0;
+        }
+        int check_due = 0;
+        if (o->idle_check_ms) {
+            int64_t left = (int64_t)o->idle_check_ms - (now - last_check) / 1000000;
+            if (left <= 0)
+                check_due = 1;
+            else if (wait < 0 || left < wait)
+                wait = (long)left;
+        }
+        if (check_due) {
+            uint64_t printed = f.printed;
+            r = follow_idle_check(&f);
+            last_check = cli_mono_ns();
+            if (f.printed > printed)
+                last_arrival = last_check; /* records came: not idle for --timeout */
+            continue;
         }
         int n = zmq_poll(items, 2, wait);
         if (n < 0) {
@@ -479,12 +514,16 @@ static int tail_from(const tail_opts *o, void *ctx, void *sock, int stop_fd)
         if (items[1].revents & ZMQ_POLLIN)
             break;
         if (n == 0) {
-            fprintf(stderr, "enrich tail: nothing received for %llu ms\n",
-                    (unsigned long long)o->timeout_ms);
-            rc = CLI_EXIT_TIMEOUT;
-            break;
+            if (o->timeout_ms &&
+                (cli_mono_ns() - last_arrival) / 1000000 >= (int64_t)o->timeout_ms) {
+                fprintf(stderr, "enrich tail: nothing received for %llu ms\n",
+                        (unsigned long long)o->timeout_ms);
+                rc = CLI_EXIT_TIMEOUT;
+                break;
+            }
+            continue; /* an idle check is due */
         }
-        last_arrival = cli_mono_ns();
+        last_arrival = last_check = cli_mono_ns();
         while (cli_sock_readable(sock) && !follow_done(&f)) {
             cli_msg m;
             if (cli_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0)
@@ -517,7 +556,8 @@ out:
 int cmd_tail(int argc, char **argv)
 {
     enum { OPT_COUNT = 256, OPT_TIMEOUT, OPT_TOPIC, OPT_WITH_TOPIC, OPT_FROM, OPT_REPLAY,
-           OPT_ENDPOINT, OPT_PAGE, OPT_REPLAY_TIMEOUT, OPT_BUFFER, OPT_HELP, OPT_SERVER_KEY, OPT_KEY };
+           OPT_ENDPOINT, OPT_PAGE, OPT_REPLAY_TIMEOUT, OPT_BUFFER, OPT_HELP, OPT_SERVER_KEY,
+           OPT_KEY, OPT_IDLE_CHECK };
     static const struct option longopts[] = {
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -530,6 +570,7 @@ int cmd_tail(int argc, char **argv)
         {"page", required_argument, NULL, OPT_PAGE},
         {"replay-timeout-ms", required_argument, NULL, OPT_REPLAY_TIMEOUT},
         {"buffer", required_argument, NULL, OPT_BUFFER},
+        {"idle-check-ms", required_argument, NULL, OPT_IDLE_CHECK},
         {"help", no_argument, NULL, OPT_HELP},
         {"server-key", required_argument, NULL, OPT_SERVER_KEY},
         {"key", required_argument, NULL, OPT_KEY},
@@ -540,6 +581,7 @@ int cmd_tail(int argc, char **argv)
     o.page = REPLAY_DEFAULT_PAGE;
     o.replay_timeout_ms = REPLAY_DEFAULT_TIMEOUT_MS;
     o.buffer = TAIL_DEFAULT_BUFFER;
+    o.idle_check_ms = TAIL_DEFAULT_IDLE_CHECK_MS;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -585,6 +627,11 @@ int cmd_tail(int argc, char **argv)
         case OPT_BUFFER:
             if (cli_parse_u64(optarg, &o.buffer) != 0 || o.buffer == 0 || o.buffer > 100000000)
                 return cli_usage_error("tail", "--buffer needs a number of records");
+            break;
+        case OPT_IDLE_CHECK:
+            if (cli_parse_u64(optarg, &o.idle_check_ms) != 0 || o.idle_check_ms > 86400000)
+                return cli_usage_error("tail", "--idle-check-ms needs milliseconds "
+                                               "(0..86400000; 0 = never)");
             break;
         case OPT_HELP:
             cli_usage(stdout, "tail");

@@ -85,6 +85,8 @@ static const char USAGE_PUSH[] =
     "  --timeout-ms T     resend an article not answered within T ms (default 5000)\n"
     "  --retries R        resends per article before giving up on it (default 3)\n"
     "  --quiet            no stderr line per rejected article\n"
+    "  --acks             print one line per answer on stdout: N<TAB>ID<TAB>ok<TAB>SEQ or\n"
+    "                     N<TAB>ID<TAB>error<TAB>CODE (N = the article's number in the input)\n"
     "  prints: articles=N ok=N rejected=N unacknowledged=N resends=N\n"
     "exit status: 0 every article sent (--ack: every article \"ok\"), 1 failure (--ack: some\n"
     "article unacknowledged after its retries, unreadable input, interrupted), 2 usage error,\n"
@@ -109,6 +111,9 @@ static const char USAGE_TAIL[] =
     "  --replay-timeout-ms MS  wait for each replay message (default 5000)\n"
     "  --buffer N         live records kept while replaying (default 100000; more are\n"
     "                     fetched again from the journal)\n"
+    "  --idle-check-ms MS when the output is quiet for MS ms, ask the journal for records\n"
+    "                     missed live (a daemon restart, drops at the HWM; default 1000,\n"
+    "                     0 = never)\n"
     CURVE_OPTIONS
     "SIGINT/SIGTERM exit cleanly with status 0. Exit status: 0, 1 failure (--from: the replay\n"
     "endpoint did not answer), 2 usage error, 3 timeout.\n";
@@ -129,7 +134,7 @@ static const char USAGE_DLQ[] =
 static const char USAGE_BENCH[] =
     "usage: enrich bench extract [--corpus FILE] [--repeat N] [--data DIR] [--json]\n"
     "       enrich bench e2e [--corpus FILE] [--articles N] [--workers W] [--rate R]\n"
-    "                        [--data DIR] [--daemon PATH] [--json] [--verbose]\n"
+    "                        [--data DIR] [--daemon PATH] [--state-dir DIR] [--json] [--verbose]\n"
     "extract: one thread, in process: ex_extract + ex_doc_to_json + json_dumps on every article\n"
     "         of the corpus (default bench/corpus/news.jsonl, built by bench/make-corpus), a\n"
     "         warm-up pass then N timed passes (default 3).\n"
@@ -138,7 +143,9 @@ static const char USAGE_BENCH[] =
     "         and measures records/s and latency; then SIGTERM and checks the exit status.\n"
     "         --workers W: the daemon's worker threads (default 2; 0 = CPUs).\n"
     "         With --workers 1 it also measures the daemon's overhead per article against the\n"
-    "         same work done in process.\n";
+    "         same work done in process.\n"
+    "         --state-dir DIR: the daemon's state_dir (created when missing): the journal is on,\n"
+    "         every record is journaled before it is published (use a fresh DIR to compare).\n";
 
 void cli_usage(FILE *out, const char *cmd)
 {

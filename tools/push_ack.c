@@ -133,6 +133,9 @@ static void on_answer(ack_run *r, const cli_msg *m)
         /* the answer to an earlier copy of an article already settled: nothing to do */
         return;
     }
+    if (r->o->print_acks)
+        printf("%llu\t%s\t%s\t%s\n", (unsigned long long)best->n, id, ok ? "ok" : "error",
+               detail);
     if (ok) {
         r->ok++;
     } else {

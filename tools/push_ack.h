@@ -18,6 +18,7 @@ typedef struct push_ack_opts {
     uint64_t timeout_ms; /* resend an article not answered within this */
     uint64_t retries;    /* resends per article before it counts as unacknowledged */
     int quiet;           /* no line per rejected article */
+    int print_acks;      /* one stdout line per answer: N, id, ok/error, seq/code */
     const char *server_key, *key; /* CURVE client key files (curve.c), or NULL: plain */
 } push_ack_opts;
 
