@@ -60,12 +60,18 @@ const char *ex_grain_name(ex_grain g)
 enum dkind {
     K_NONE, K_MONTH, K_WEEKDAY, K_DAY, K_WEEK, K_MONTHREL, K_YEARREL, K_LAST, K_NEXT, K_THIS,
     K_ON, K_AGO, K_AGOPRE, K_IN, K_YEARCUE, K_YEARPREFIX, K_AT, K_AMPM, K_ORDSUF, K_NUM, K_UNIT,
-    K_DAYWORD, K_HOURWORD, K_DAYPREFIX, K_FIXED, K_CLOCKWORD
+    K_DAYWORD, K_HOURWORD, K_DAYPREFIX, K_FIXED, K_CLOCKWORD,
+    K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
+    K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
+    K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
     "on", "ago", "agopre", "in", "yearcue", "yearprefix", "at", "ampm", "ordsuf", "num", "unit",
-    "dayword", "hourword", "dayprefix", "fixed", "clockword"};
+    "dayword", "hourword", "dayprefix", "fixed", "clockword",
+    "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
+    "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
+    "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -251,6 +257,8 @@ typedef struct scan {
     int ref_min; /* minutes since midnight of the reference time (0 when only a date is known) */
     bool ref_has_time; /* the reference came with a time of day */
     bool future;
+    bool last_clock;    /* the last emit was a time of day with no date (emit_clock) */
+    int last_bare_day;  /* the last emit was a day of month alone ("le 13"): that day, else 0 */
     ex_status status; /* of the last emit made by a helper that returns bool */
     /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
      * (1 = no entry). Arena arrays of ntok elements; NULL when the arena could not give them. */
@@ -405,6 +413,40 @@ static int tok_unit(const scan *s, uint32_t i, uint32_t *ntok)
     return u;
 }
 
+/* A part of the day at token j ("matin", "in the afternoon", "en fin de journée"): *sh, *eh in
+ * hours (end exclusive, 24 = midnight), *alone = may stand without a day before it. */
+static bool daypart_at(const scan *s, uint32_t j, int *sh, int *eh, bool *alone, uint32_t *n)
+{
+    int v = lookup_kind(s, j, K_DAYPART, n);
+    if (v == INT16_MIN)
+        return false;
+    *alone = v >= 10000 || *n >= 2;
+    v %= 10000;
+    *sh = v / 100;
+    *eh = v % 100;
+    return true;
+}
+
+/* What turns an hour into a.m. or p.m. at token j: "pm", "a.m.", or a part of the day ("du soir",
+ * "ce soir", "tonight", "in the afternoon"): 0 or 12, else INT16_MIN; *part when from a part. */
+static int ampm_at(const scan *s, uint32_t j, uint32_t *n, bool *part)
+{
+    *part = false;
+    int v = lookup_kind(s, j, K_AMPM, n);
+    if (v != INT16_MIN)
+        return v;
+    uint32_t tn = 0, pn = 0;
+    if (lookup_kind(s, j, K_THIS, &tn) == INT16_MIN)
+        tn = 0;
+    int sh, eh;
+    bool alone;
+    if (!daypart_at(s, j + tn, &sh, &eh, &alone, &pn))
+        return INT16_MIN;
+    *n = tn + pn;
+    *part = true;
+    return sh >= 12 ? 12 : 0;
+}
+
 /* What may follow "N heures": minutes ("quinze heures trente", "15 heures 30") and a part of
  * the day ("du soir", "du matin"). Updates *hh, *mm; returns the number of tokens taken. */
 static uint32_t hour_tail(const scan *s, uint32_t j, int *hh, int *mm)
@@ -419,10 +461,34 @@ static uint32_t hour_tail(const scan *s, uint32_t j, int *hh, int *mm)
         *mm = (int)v;
         n = wn;
     }
-    int ampm = lookup_kind(s, j + n, K_AMPM, &an);
+    uint32_t mn = 0, qn = 0;
+    if (lookup_kind(s, j + n, K_MINUS, &mn) != INT16_MIN) { /* "midi moins cinq", "moins le quart" */
+        uint32_t k = j + n + mn, dn = 0;
+        if (lookup_kind(s, k, K_DAYPREFIX, &dn) != INT16_MIN)
+            k += dn;
+        int less = lookup_kind(s, k, K_MINWORD, &qn);
+        if (less == INT16_MIN) {
+            int nd2 = 0;
+            long lv = tok_int(s, k, &nd2);
+            if (lv >= 1 && lv <= 59)
+                less = (int)lv, qn = 1;
+            else if ((lv = lookup_kind(s, k, K_NUM, &qn)) != INT16_MIN && lv >= 1 && lv <= 59)
+                less = (int)lv;
+        }
+        if (less != INT16_MIN && *mm == 0) {
+            int t = (*hh * 60 - less + 1440) % 1440;
+            *hh = t / 60;
+            *mm = t % 60;
+            n = (k + qn) - j;
+        }
+    }
+    bool part;
+    int ampm = ampm_at(s, j + n, &an, &part);
     if (ampm != INT16_MIN && *hh >= 1 && *hh <= 12) {
         *hh = *hh % 12 + ampm;
         n += an;
+    } else if (ampm != INT16_MIN && part) {
+        n += an; /* "15 heures ce soir": already a 24-hour time */
     }
     return n;
 }
@@ -464,10 +530,17 @@ static bool tok_time(const scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
         ampm = e->val;
     }
     uint32_t n = 1, an = 0;
+    bool part = false;
     if (ampm == INT16_MIN) {
-        ampm = lookup_kind(s, i + 1, K_AMPM, &an);
+        ampm = ampm_at(s, i + 1, &an, &part);
+        uint32_t pn0 = 0;
+        if (ampm != INT16_MIN && part && !sep &&
+            (hh > 12 || i == 0 || lookup_kind(s, i - 1, K_AT, &pn0) == INT16_MIN || pn0 != 1))
+            ampm = INT16_MIN; /* "il a marqué 3 ce soir" is no time; "at 8 tonight" is */
     }
-    if (ampm != INT16_MIN) {
+    if (ampm != INT16_MIN && part && (hh < 1 || hh > 12)) {
+        n += an; /* "15h ce soir": a 24-hour time already */
+    } else if (ampm != INT16_MIN) {
         if (hh < 1 || hh > 12)
             return false;
         hh = hh % 12 + ampm;
@@ -489,6 +562,17 @@ static bool tok_time(const scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
     return true;
 }
 
+/* ISO 8601 at grain g into out (32 bytes). */
+static void fmt_value(char *out, ex_grain g, int y, int m, int d, int hh, int mi)
+{
+    switch (g) {
+    case EX_GRAIN_YEAR: snprintf(out, 32, "%04d", y); break;
+    case EX_GRAIN_MONTH: snprintf(out, 32, "%04d-%02d", y, m); break;
+    case EX_GRAIN_DAY: snprintf(out, 32, "%04d-%02d-%02d", y, m, d); break;
+    default: snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d", y, m, d, hh, mi); break;
+    }
+}
+
 static ex_status emit(scan *s, uint32_t i0, uint32_t i1, ex_grain g, int y, int m, int d, int hh,
                       int mi, bool relative)
 {
@@ -500,14 +584,27 @@ static ex_status emit(scan *s, uint32_t i0, uint32_t i1, ex_grain g, int y, int 
     dt->end = s->tok[i1 - 1].end;
     dt->grain = (uint8_t)g;
     dt->relative = relative;
-    switch (g) {
-    case EX_GRAIN_YEAR: snprintf(dt->value, sizeof dt->value, "%04d", y); break;
-    case EX_GRAIN_MONTH: snprintf(dt->value, sizeof dt->value, "%04d-%02d", y, m); break;
-    case EX_GRAIN_DAY: snprintf(dt->value, sizeof dt->value, "%04d-%02d-%02d", y, m, d); break;
-    default:
-        snprintf(dt->value, sizeof dt->value, "%04d-%02d-%02dT%02d:%02d", y, m, d, hh, mi);
-        break;
-    }
+    fmt_value(dt->value, g, y, m, d, hh, mi);
+    s->last_clock = false;
+    s->last_bare_day = 0;
+    return EX_OK;
+}
+
+/* An interval with inclusive ends (days since the epoch, minutes of the day) at grain g over
+ * tokens [i0, i1): "du 13 au 15 juillet", "ce soir" (18:00..23:59), "Q4 2018" (10..12). */
+static ex_status emit_span(scan *s, uint32_t i0, uint32_t i1, ex_grain g, long day0, int min0,
+                           long day1, int min1, bool relative)
+{
+    int y, m, d;
+    civil_from_days(day0, &y, &m, &d);
+    ex_status st = emit(s, i0, i1, g, y, m, d, min0 / 60, min0 % 60, relative);
+    if (st != EX_OK)
+        return st;
+    ex_date *dt = &EX_VEC_AT(s->doc->dates, ex_date, s->doc->dates.len - 1);
+    civil_from_days(day1, &y, &m, &d);
+    fmt_value(dt->value_end, g, y, m, d, min1 / 60, min1 % 60);
+    if (strcmp(dt->value_end, dt->value) == 0)
+        dt->value_end[0] = '\0';
     return EX_OK;
 }
 
@@ -520,17 +617,27 @@ static ex_status emit_clock(scan *s, uint32_t i0, uint32_t i1, int hh, int mi)
         day++;
     int y, m, d;
     civil_from_days(day, &y, &m, &d);
-    return emit(s, i0, i1, EX_GRAIN_MINUTE, y, m, d, hh, mi, true);
+    ex_status st = emit(s, i0, i1, EX_GRAIN_MINUTE, y, m, d, hh, mi, true);
+    s->last_clock = true;
+    return st;
 }
 
-/* Emits a day-grain date of tokens [i0, i1), joining a following time ("à 10h32"); returns the
- * index after the match in *next. */
+static ex_status emit_daypart(scan *s, uint32_t i0, uint32_t j, long day, bool relative,
+                              uint32_t *next);
+
+/* Emits a day-grain date of tokens [i0, i1), joining a following time ("à 10h32") or part of
+ * the day ("demain soir", "monday morning"); returns the index after the match in *next. */
 static ex_status emit_day(scan *s, uint32_t i0, uint32_t i1, long day, bool relative,
                           uint32_t *next)
 {
     int y, m, d, hh, mi;
     civil_from_days(day, &y, &m, &d);
     uint32_t j = i1, an = 0, tn = 0;
+    int sh, eh;
+    bool alone;
+    if (daypart_at(s, i1, &sh, &eh, &alone, &an))
+        return emit_daypart(s, i0, i1, day, relative, next);
+    an = 0;
     if (lookup_kind(s, j, K_AT, &an) != INT16_MIN)
         j += an;
     if (tok_time(s, j, &hh, &mi, &tn)) {
@@ -829,35 +936,641 @@ static bool match_cued_month(scan *s, uint32_t j, uint32_t *next)
     return true;
 }
 
+/* ---- intervals, parts of periods, holidays (round 3) ---------------------------------------- */
+
+/* Emits a part of the day over day `day` (tokens [i0, j) then the part at j): the interval, or,
+ * with a time after the part ("ce soir à 8h", "this afternoon at 3:20", "tonight at 11"), that
+ * time moved into the part. */
+static ex_status emit_daypart(scan *s, uint32_t i0, uint32_t j, long day, bool relative,
+                              uint32_t *next)
+{
+    int sh = 0, eh = 0, hh, mi;
+    bool alone;
+    uint32_t n = 0, an = 0, tn = 0;
+    daypart_at(s, j, &sh, &eh, &alone, &n);
+    uint32_t k = j + n;
+    bool at = false;
+    if (lookup_kind(s, k, K_AT, &an) != INT16_MIN) {
+        k += an;
+        at = true;
+    } else if (k < s->ntok && s->tok[k].end - s->tok[k].start == 1 &&
+               s->doc->text[s->tok[k].start] == '@') {
+        k++;
+        at = true;
+    }
+    bool timed = at && tok_time(s, k, &hh, &mi, &tn);
+    if (!timed && at) { /* "tonight at 11", "à 8" */
+        int c = tok_count(s, k, &tn);
+        uint32_t hn = 0;
+        if (c >= 1 && c <= 23) {
+            hh = c;
+            mi = 0;
+            if (lookup_kind(s, k + tn, K_HOURWORD, &hn) != INT16_MIN)
+                tn += hn;
+            timed = true;
+        }
+    }
+    if (timed) {
+        if (sh >= 12 && hh < 12)
+            hh += 12;
+        int y, m, d;
+        civil_from_days(day, &y, &m, &d);
+        *next = k + tn;
+        return emit(s, i0, k + tn, EX_GRAIN_MINUTE, y, m, d, hh, mi, relative);
+    }
+    *next = j + n;
+    return emit_span(s, i0, j + n, EX_GRAIN_MINUTE, day + (sh >= 24), (sh % 24) * 60,
+                     eh >= 24 ? day : day, eh >= 24 ? 23 * 60 + 59 : eh * 60 - 1, relative);
+}
+
+/* Easter Sunday of year y (Gregorian computus), as days since the epoch. */
+static long easter_day(int y)
+{
+    int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4, f = (b + 8) / 25;
+    int g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30, i = c / 4, k = c % 4;
+    int l = (32 + 2 * e + 2 * i - h - k) % 7, m = (a + 11 * h + 22 * l) / 451;
+    int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+    return days_from_civil(y, month, day);
+}
+
+/* Orthodox Easter of year y (Julian computus, moved to the Gregorian calendar; 1900..2099). */
+static long orthodox_easter_day(int y)
+{
+    int a = y % 4, b = y % 7, c = y % 19, d = (19 * c + 15) % 30, e = (2 * a + 4 * b - d + 34) % 7;
+    int month = (d + e + 114) / 31, day = (d + e + 114) % 31 + 1;
+    return days_from_civil(y, month, day) + 13;
+}
+
+/* The n-th (1..4; 5 = last) weekday wd (1 = Monday) of month m of year y. */
+static long nth_weekday(int y, int m, int n, int wd)
+{
+    if (n >= 5) {
+        long last = days_from_civil(y, m, days_in_month(y, m));
+        return last - ((weekday_of(last) - wd + 7) % 7);
+    }
+    long first = days_from_civil(y, m, 1);
+    return first + ((wd - weekday_of(first) + 7) % 7) + 7L * (n - 1);
+}
+
+static bool is_holiday(int kind)
+{
+    return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER;
+}
+
+/* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), or
+ * an offset from (Orthodox) Easter. */
+static long holiday_in(const dentry *e, int y)
+{
+    switch (e->kind) {
+    case K_FIXED: return days_from_civil(y, e->val / 100, e->val % 100);
+    case K_NTHWD:
+        return nth_weekday(y, e->val / 1000, e->val / 100 % 10, e->val / 10 % 10) + e->val % 10;
+    case K_EASTER: return easter_day(y) + e->val;
+    default: return orthodox_easter_day(y) + e->val;
+    }
+}
+
+/* A holiday at token j (entry e, n tokens), with mode 0 bare (bias), -1 last, 1 next, 2 this,
+ * and an optional year after it ("thanksgiving 2014"); emits over [i0, …). */
+static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e, uint32_t n,
+                              int mode, uint32_t *next)
+{
+    int yy = tok_year(s, j + n);
+    if (yy >= 0) {
+        if (e->kind == K_FIXED && !valid_ymd(yy, e->val / 100, e->val % 100))
+            yy = -1;
+        else
+            return emit_day(s, i0, j + n + 1, holiday_in(e, yy), false, next);
+    }
+    long best = LONG_MIN;
+    for (int y = s->ref_y - 1; y <= s->ref_y + 1; y++) {
+        if (e->kind == K_FIXED && !valid_ymd(y, e->val / 100, e->val % 100))
+            continue;
+        long d = holiday_in(e, y);
+        bool ok;
+        if (mode == 2)
+            ok = y == s->ref_y;
+        else if (mode == -1)
+            ok = d < s->ref;
+        else if (mode == 1)
+            ok = d > s->ref;
+        else
+            ok = s->future ? d >= s->ref : d <= s->ref;
+        if (!ok)
+            continue;
+        bool later_first = mode == -1 || (mode == 0 && !s->future);
+        if (best == LONG_MIN || (later_first ? d > best : d < best))
+            best = d;
+    }
+    if (best == LONG_MIN)
+        return EX_OK; /* cannot happen for valid tables */
+    return emit_day(s, i0, j + n, best, true, next);
+}
+
+/* Season starting MMDD `start` (0320, 0621, 0923, 1221): the occurrence for mode (2 this / 0:
+ * the one containing the reference or the next in its year; -1 the one before; 1 the one after).
+ * Ends the day before the next season. */
+static ex_status emit_season(scan *s, uint32_t i0, uint32_t i1, int start, int mode)
+{
+    static const int starts[] = {320, 621, 923, 1221};
+    int k = 0;
+    while (k < 4 && starts[k] != start)
+        k++;
+    if (k == 4)
+        return EX_OK;
+    /* the season of kind k whose start is nearest at or before the reference, in years y-1, y */
+    int y = s->ref_y;
+    long b = days_from_civil(y, start / 100, start % 100);
+    if (b > s->ref && k == 3)
+        y--; /* winter: the one that began last December */
+    b = days_from_civil(y, start / 100, start % 100);
+    y += mode == -1 ? -1 : mode == 1 ? 1 : 0;
+    b = days_from_civil(y, start / 100, start % 100);
+    int ns = starts[(k + 1) % 4];
+    long e = days_from_civil(y + (k == 3), ns / 100, ns % 100) - 1;
+    return emit_span(s, i0, i1, EX_GRAIN_DAY, b, 0, e, 0, true);
+}
+
+/* The weekday wd of the week `weeks` away from the reference's (Monday-based). */
+static long weekday_in_week(const scan *s, int wd, int weeks)
+{
+    return s->ref - (weekday_of(s->ref) - 1) + 7L * weeks + (wd - 1);
+}
+
+/* Days [SS, EE] of month m of year y (EE 99 = the month's last day), as a day interval. */
+static ex_status emit_month_part(scan *s, uint32_t i0, uint32_t i1, int y, int m, int part,
+                                 bool relative)
+{
+    int d0 = part / 100, d1 = part % 100;
+    if (d1 > days_in_month(y, m))
+        d1 = days_in_month(y, m);
+    if (d0 < 1 || d0 > d1 || !valid_ymd(y, m, d0))
+        return EX_OK;
+    return emit_span(s, i0, i1, EX_GRAIN_DAY, days_from_civil(y, m, d0), 0,
+                     days_from_civil(y, m, d1), 0, relative);
+}
+
+/* Months [SS, EE] of year y as a month interval. */
+static ex_status emit_year_part(scan *s, uint32_t i0, uint32_t i1, int y, int part, bool relative)
+{
+    int m0 = part / 100, m1 = part % 100;
+    if (m0 < 1 || m1 > 12 || m0 > m1)
+        return EX_OK;
+    return emit_span(s, i0, i1, EX_GRAIN_MONTH, days_from_civil(y, m0, 1), 0,
+                     days_from_civil(y, m1, 1), 0, relative);
+}
+
+/* Weekdays S..E (S = 0: today) of the week `weeks` away. */
+static ex_status emit_week_part(scan *s, uint32_t i0, uint32_t i1, int weeks, int part)
+{
+    int w0 = part / 10, w1 = part % 10;
+    long d0 = w0 == 0 ? s->ref : weekday_in_week(s, w0, weeks);
+    long d1 = weekday_in_week(s, w1 < 1 ? 7 : w1, weeks);
+    if (d1 < d0)
+        return EX_OK;
+    return emit_span(s, i0, i1, EX_GRAIN_DAY, d0, 0, d1, 0, true);
+}
+
+/* The month that a month word at j names without a year: the bias picks it. */
+static int month_year(const scan *s, int mm)
+{
+    int yy = s->ref_y;
+    if (!s->future && mm > s->ref_m)
+        yy--;
+    if (s->future && mm < s->ref_m)
+        yy++;
+    return yy;
+}
+
+/* "fin mars", "début avril 2014", "late March", "mid-March", "fin 2015", "end of next week":
+ * a cue of part (val SSEE days) before a month, a year or a week. */
+static bool match_part_cue(scan *s, uint32_t i0, uint32_t j, int part, uint32_t *next)
+{
+    uint32_t n = 0, dn = 0;
+    if (lookup_kind(s, j, K_OF, &dn) != INT16_MIN)
+        j += dn; /* "fin du mois de mars", "end of" */
+    int mm = lookup_kind(s, j, K_MONTH, &n);
+    if (mm != INT16_MIN) {
+        uint32_t k = j + n;
+        if (k < s->ntok && s->tok[k].end - s->tok[k].start == 1 && s->doc->text[s->tok[k].start] == '.')
+            k++;
+        int yy = tok_year(s, k);
+        bool rel = yy < 0;
+        if (yy < 0)
+            yy = month_year(s, mm);
+        else
+            k++;
+        *next = k;
+        s->status = emit_month_part(s, i0, k, yy, mm, part, rel);
+        return true;
+    }
+    int yy = tok_year(s, j);
+    if (yy >= 0) { /* "fin 2015": the year */
+        *next = j + 1;
+        s->status = emit(s, j, j + 1, EX_GRAIN_YEAR, yy, 0, 0, 0, 0, false);
+        return true;
+    }
+    int wk = lookup_kind(s, j, K_WEEK, &n);
+    if (wk != INT16_MIN) { /* "beginning of next week": Mon..Wed, "end of this week": Fri..Sun */
+        *next = j + n;
+        s->status = emit_week_part(s, i0, j + n, wk, part / 100 <= 1 ? 13 : part / 100 >= 20 ? 57 : 34);
+        return true;
+    }
+    return false;
+}
+
+/* Hours, days, weeks, months or years: "next 3 days" (dir 1), "les 2 dernières semaines"
+ * (dir -1): whole units after or before the current one. unit as tok_unit gives it. */
+static ex_status emit_rel_span(scan *s, uint32_t i0, uint32_t i1, int cnt, int unit, int dir)
+{
+    if (cnt < 1 || cnt > 1000)
+        return EX_OK;
+    if (unit < 0) { /* hours (-60) or minutes (-1), from the reference time */
+        long step = -unit, start, end;
+        long now = s->ref * 1440L + s->ref_min;
+        long cur = now - (now % step);
+        if (dir > 0) {
+            start = cur + step;
+            end = start + step * cnt - 1;
+        } else {
+            end = cur - 1;
+            start = cur - step * cnt;
+        }
+        long d0 = start >= 0 ? start / 1440 : -((-start + 1439) / 1440);
+        long d1 = end >= 0 ? end / 1440 : -((-end + 1439) / 1440);
+        return emit_span(s, i0, i1, EX_GRAIN_MINUTE, d0, (int)(start - d0 * 1440), d1,
+                         (int)(end - d1 * 1440), true);
+    }
+    if (unit == 1)
+        return dir > 0 ? emit_span(s, i0, i1, EX_GRAIN_DAY, s->ref + 1, 0, s->ref + cnt, 0, true)
+                       : emit_span(s, i0, i1, EX_GRAIN_DAY, s->ref - cnt, 0, s->ref - 1, 0, true);
+    if (unit == 7) {
+        long mon = s->ref - (weekday_of(s->ref) - 1);
+        return dir > 0 ? emit_span(s, i0, i1, EX_GRAIN_DAY, mon + 7, 0, mon + 7L * (cnt + 1) - 1,
+                                   0, true)
+                       : emit_span(s, i0, i1, EX_GRAIN_DAY, mon - 7L * cnt, 0, mon - 1, 0, true);
+    }
+    if (unit >= 365) {
+        int y0 = dir > 0 ? s->ref_y + 1 : s->ref_y - cnt, y1 = dir > 0 ? s->ref_y + cnt : s->ref_y - 1;
+        return emit_span(s, i0, i1, EX_GRAIN_YEAR, days_from_civil(y0, 1, 1), 0,
+                         days_from_civil(y1, 1, 1), 0, true);
+    }
+    int base = s->ref_y * 12 + s->ref_m - 1;
+    int a = dir > 0 ? base + 1 : base - cnt, b = dir > 0 ? base + cnt : base - 1;
+    return emit_span(s, i0, i1, EX_GRAIN_MONTH, days_from_civil(a / 12, a % 12 + 1, 1), 0,
+                     days_from_civil(b / 12, b % 12 + 1, 1), 0, true);
+}
+
+/* "upcoming two weeks", "2 upcoming days": the unit cnt units ahead (its first day). */
+static ex_status emit_upcoming(scan *s, uint32_t i0, uint32_t i1, int cnt, int unit, bool quarter)
+{
+    if (quarter) {
+        int q = (s->ref_y * 12 + s->ref_m - 1) / 3 + cnt;
+        return emit(s, i0, i1, EX_GRAIN_MONTH, q * 3 / 12, q * 3 % 12 + 1, 1, 0, 0, true);
+    }
+    if (unit == 1 || unit == 7) {
+        long d = unit == 1 ? s->ref + cnt : s->ref - (weekday_of(s->ref) - 1) + 7L * cnt;
+        int y, m, dd;
+        civil_from_days(d, &y, &m, &dd);
+        return emit(s, i0, i1, EX_GRAIN_DAY, y, m, dd, 0, 0, true);
+    }
+    if (unit >= 365)
+        return emit(s, i0, i1, EX_GRAIN_YEAR, s->ref_y + cnt, 0, 0, 0, 0, true);
+    if (unit >= 28) {
+        int y, m;
+        add_months(s, cnt, &y, &m);
+        return emit(s, i0, i1, EX_GRAIN_MONTH, y, m, 1, 0, 0, true);
+    }
+    return EX_OK;
+}
+
+/* Quarter q (1..4) of year y, as months. */
+static ex_status emit_quarter(scan *s, uint32_t i0, uint32_t i1, int y, int q, bool relative)
+{
+    if (q < 1 || q > 4)
+        return EX_OK;
+    return emit_span(s, i0, i1, EX_GRAIN_MONTH, days_from_civil(y, 3 * q - 2, 1), 0,
+                     days_from_civil(y, 3 * q, 1), 0, relative);
+}
+
+/* A quarter word after an ordinal at j ("third quarter", "4th qtr of 2018", "troisième
+ * trimestre 2018"); emits over [i0, …). */
+static bool match_ord_quarter(scan *s, uint32_t i0, uint32_t j, int q, uint32_t *next)
+{
+    uint32_t n = 0, on = 0;
+    if (q < 1 || q > 4 || lookup_kind(s, j, K_QUARTER, &n) == INT16_MIN)
+        return false;
+    uint32_t k = j + n;
+    if (lookup_kind(s, k, K_OF, &on) != INT16_MIN && tok_year(s, k + on) >= 0)
+        k += on;
+    int yy = tok_year(s, k);
+    bool rel = yy < 0;
+    if (yy < 0)
+        yy = s->ref_y;
+    else
+        k++;
+    *next = k;
+    s->status = emit_quarter(s, i0, k, yy, q, rel);
+    return true;
+}
+
+/* "Q4", "Q4 2018", "2018Q4", "18q4": a quarter in one token. */
+static bool match_quarter_token(scan *s, uint32_t i, uint32_t *next)
+{
+    uint32_t len;
+    const char *p = tok_text(s, i, &len);
+    int y = -1, q = -1;
+    if (len == 2 && (p[0] == 'Q' || p[0] == 'q') && p[1] >= '1' && p[1] <= '4') {
+        q = p[1] - '0';
+        y = tok_year(s, i + 1);
+        *next = i + 1 + (y >= 0);
+    } else if ((len == 6 || len == 4) && (p[len - 2] == 'Q' || p[len - 2] == 'q') &&
+               p[len - 1] >= '1' && p[len - 1] <= '4') {
+        y = 0;
+        for (uint32_t k = 0; k + 2 < len; k++)
+            y = p[k] >= '0' && p[k] <= '9' ? y * 10 + (p[k] - '0') : -100000;
+        if (len == 4 && y >= 0)
+            y += 2000;
+        q = p[len - 1] - '0';
+        *next = i + 1;
+        if (y < 1000 || y > 2199)
+            return false;
+    } else {
+        return false;
+    }
+    bool rel = y < 0;
+    s->status = emit_quarter(s, i, *next, rel ? s->ref_y : y, q, rel);
+    return true;
+}
+
+/* The n-th (1..4, 5 = last) weekday at j of a month: "first tuesday of october", "le premier
+ * mercredi du mois prochain", "last friday in october 2014", "third tuesday of this month". */
+static bool match_nth_weekday(scan *s, uint32_t i0, uint32_t j, int nth, uint32_t *next)
+{
+    uint32_t n = 0, on = 0, mn = 0;
+    int wd = lookup_kind(s, j, K_WEEKDAY, &n);
+    if (wd == INT16_MIN || nth < 1 || nth > 5 || lookup_kind(s, j + n, K_OF, &on) == INT16_MIN)
+        return false;
+    uint32_t k = j + n + on;
+    int y, m;
+    int mm = lookup_kind(s, k, K_MONTH, &mn);
+    bool rel = true;
+    if (mm != INT16_MIN) {
+        k += mn;
+        int yy = tok_year(s, k);
+        if (yy >= 0) {
+            k++;
+            rel = false;
+            y = yy;
+        } else {
+            y = month_year(s, mm);
+        }
+        m = mm;
+    } else {
+        int off = lookup_kind(s, k, K_MONTHREL, &mn);
+        if (off == INT16_MIN)
+            return false;
+        k += mn;
+        add_months(s, off, &y, &m);
+    }
+    long d = nth_weekday(y, m, nth, wd);
+    int yy, mo, dd;
+    civil_from_days(d, &yy, &mo, &dd);
+    if (mo != m)
+        return false; /* no fifth Monday */
+    s->status = emit_day(s, i0, k, d, rel, next);
+    return true;
+}
+
+/* A range of days at token i: "13-15 juillet", "du 13 au 15 juillet" (from i = the first day),
+ * "1er au 10 juillet", "13 juillet au 15 juillet" is left to the merge of two dates; with weekdays
+ * ("du samedi 13 au dimanche 15 juillet"); English "13th to 15th of July", "the 13 to the 15". */
+static bool match_day_range(scan *s, uint32_t i0, uint32_t i, uint32_t *next)
+{
+    uint32_t n = 0;
+    if (lookup_kind(s, i, K_WEEKDAY, &n) != INT16_MIN)
+        i += n;
+    int d1 = tok_day(s, i);
+    if (d1 < 0)
+        return false;
+    uint32_t j = i + 1, sn = 0;
+    if (lookup_kind(s, j, K_RANGESEP, &sn) != INT16_MIN || lookup_kind(s, j, K_AND, &sn) != INT16_MIN)
+        j += sn;
+    else
+        return false;
+    if (lookup_kind(s, j, K_DAYPREFIX, &sn) != INT16_MIN)
+        j += sn; /* "et le 15", "to the 15th" */
+    if (lookup_kind(s, j, K_WEEKDAY, &sn) != INT16_MIN)
+        j += sn;
+    uint32_t end = 0;
+    int y, m, d2;
+    bool has_year;
+    if (!match_day_month(s, j, &end, &y, &m, &d2, &has_year))
+        return false;
+    int m1 = m, y1 = has_year ? y : month_year(s, m);
+    int y2 = y1;
+    if (d1 > d2) { /* "du 28 février au 3 mars" is two dates; "du 28 au 3 mars": the month before */
+        m1 = m - 1;
+        if (m1 < 1)
+            m1 = 12, y1--;
+    }
+    if (!valid_ymd(y1, m1, d1) || !valid_ymd(y2, m, d2))
+        return false;
+    *next = end;
+    s->status = emit_span(s, i0, end, EX_GRAIN_DAY, days_from_civil(y1, m1, d1), 0,
+                          days_from_civil(y2, m, d2), 0, !has_year);
+    return true;
+}
+
+/* "July 13-15", "July 13 to 15", "Aug 8 - 12": a month, a day, a separator, a day. */
+static bool match_month_day_range(scan *s, uint32_t i, uint32_t *next)
+{
+    uint32_t n = 0, sn = 0;
+    int mm = lookup_kind(s, i, K_MONTH, &n);
+    if (mm == INT16_MIN)
+        return false;
+    uint32_t j = i + n;
+    int d1 = tok_day(s, j);
+    if (d1 < 0)
+        return false;
+    j++;
+    if (lookup_kind(s, j, K_RANGESEP, &sn) == INT16_MIN)
+        return false;
+    j += sn;
+    int d2 = tok_day(s, j);
+    if (d2 < 0 || d2 < d1)
+        return false;
+    j++;
+    int yy = tok_year(s, j);
+    bool rel = yy < 0;
+    if (yy < 0)
+        yy = month_year(s, mm);
+    else
+        j++;
+    if (!valid_ymd(yy, mm, d1) || !valid_ymd(yy, mm, d2))
+        return false;
+    *next = j;
+    s->status = emit_span(s, i, j, EX_GRAIN_DAY, days_from_civil(yy, mm, d1), 0,
+                          days_from_civil(yy, mm, d2), 0, rel);
+    return true;
+}
+
+/* Minutes before or after a clock: "a quarter past 3pm", "20 minutes to 2pm", "half past
+ * three pm", "15 to noon", "twenty after 3pm". At token i. */
+static bool match_minutes_clock(scan *s, uint32_t i, uint32_t *next)
+{
+    uint32_t n = 0, un = 0, pn = 0, tn = 0;
+    int mins = lookup_kind(s, i, K_MINWORD, &n);
+    if (mins == INT16_MIN) {
+        mins = tok_count(s, i, &n);
+        if (mins < 1 || mins > 59)
+            return false;
+        if (tok_unit(s, i + n, &un) == -1)
+            n += un; /* "minutes" */
+    }
+    uint32_t j = i + n;
+    int dir = lookup_kind(s, j, K_PAST, &pn);
+    if (dir == INT16_MIN) {
+        int cue = lookup_kind(s, j, K_YEARCUE, &pn); /* "after" 1, "before" 2 */
+        if (cue == 1 || cue == 2)
+            dir = cue == 1 ? 1 : -1;
+        else
+            return false;
+    }
+    j += pn;
+    int hh, mi;
+    if (!tok_time(s, j, &hh, &mi, &tn)) {
+        int ch = lookup_kind(s, j, K_CLOCKWORD, &tn);
+        if (ch != INT16_MIN) {
+            hh = ch;
+            mi = 0;
+        } else {
+            int c = tok_count(s, j, &tn);
+            uint32_t an = 0;
+            bool part;
+            int ap = c >= 1 && c <= 12 ? ampm_at(s, j + tn, &an, &part) : INT16_MIN;
+            if (ap == INT16_MIN)
+                return false;
+            hh = c % 12 + ap;
+            mi = 0;
+            tn += an;
+        }
+    }
+    if (mi != 0)
+        return false;
+    int t = (hh * 60 + dir * mins + 1440) % 1440;
+    *next = j + tn;
+    s->status = emit_clock(s, i, j + tn, t / 60, t % 60);
+    return true;
+}
+
+/* A count at i then a span: "3 prochains jours", "3 heures suivantes", "two upcoming weeks",
+ * "2 upcoming quarters". ("2 semaines passées" is left: "3 jours passés en prison".) */
+static bool match_count_span(scan *s, uint32_t i, uint32_t *next)
+{
+    uint32_t cn = 0, xn = 0, un = 0;
+    int cnt = tok_count(s, i, &cn);
+    if (cnt < 1)
+        return false;
+    uint32_t j = i + cn;
+    int dir = 0;
+    bool up = false;
+    if (lookup_kind(s, j, K_NEXT, &xn) != INT16_MIN)
+        dir = 1;
+    else if (lookup_kind(s, j, K_LAST, &xn) != INT16_MIN)
+        dir = -1;
+    else if (lookup_kind(s, j, K_UPCOMING, &xn) != INT16_MIN)
+        up = true;
+    else
+        xn = 0;
+    j += xn;
+    uint32_t qn = 0;
+    bool quarter = up && lookup_kind(s, j, K_QUARTER, &qn) != INT16_MIN;
+    int unit = quarter ? 0 : tok_unit(s, j, &un);
+    if (quarter)
+        un = qn;
+    if (unit == INT16_MIN)
+        return false;
+    j += un;
+    if (!dir && !up) {
+        uint32_t len;
+        const char *p = j < s->ntok ? tok_text(s, j, &len) : "";
+        if (lookup_kind(s, j, K_NEXT, &xn) == INT16_MIN || strncmp(p, "suiv", 4) != 0)
+            return false;
+        dir = 1;
+        j += xn;
+    }
+    *next = j;
+    s->status = up ? emit_upcoming(s, i, j, cnt, unit, quarter)
+                   : emit_rel_span(s, i, j, cnt, unit, dir);
+    return true;
+}
+
+/* A day of month alone (dd): the nearest such day before (past bias, today included) or after
+ * (future bias) the reference, in this month or the two either side; LONG_MIN if none. */
+static long nearest_day(const scan *s, int dd)
+{
+    int y = s->ref_y, m = s->ref_m, step = s->future ? 1 : -1;
+    if (s->future ? dd < s->ref_d : dd > s->ref_d)
+        m += step;
+    for (int k = 0; k < 3; k++, m += step) {
+        if (m < 1)
+            m += 12, y--;
+        if (m > 12)
+            m -= 12, y++;
+        if (valid_ymd(y, m, dd))
+            return days_from_civil(y, m, dd);
+    }
+    return LONG_MIN;
+}
+
 /* Tries every pattern at token i; on a match emits and sets *next past it. */
 static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
 {
     int y, m, d;
-    bool has_year, ok;
+    bool has_year;
     ex_status st = EX_OK;
     uint32_t end = 0, n = 0, n2 = 0;
     *matched = true;
 
     if (s->tok[i].kind == EX_TOK_NUMBER) {
         bool rel = false;
+        if (match_quarter_token(s, i, next))
+            return s->status;
         if (match_numeric(s, i, &end, &y, &m, &d, &rel))
             return emit_day(s, i, end, days_from_civil(y, m, d), rel, next);
+        if (match_day_range(s, i, i, next))
+            return s->status;
         if (match_day_month(s, i, &end, &y, &m, &d, &has_year) &&
             emit_day_month(s, i, end, y, m, d, has_year, next, &st))
             return st;
+        int od = tok_day(s, i);
+        if (od > 0 && s->tok[i].end - s->tok[i].start > 2 && tok_int(s, i, &(int){0}) < 0 &&
+            (match_ord_quarter(s, i, i + 1, od, next) || match_nth_weekday(s, i, i + 1, od, next)))
+            return s->status; /* "3rd quarter", "3rd tuesday of september" */
+        if (match_minutes_clock(s, i, next))
+            return s->status;
         int hh, mi;
         if (tok_time(s, i, &hh, &mi, &n)) {
             *next = i + n;
             return emit_clock(s, i, i + n, hh, mi);
         }
         long day_alone = match_day_alone(s, i);
-        if (day_alone != LONG_MIN)
-            return emit_day(s, i - 1, i + 1, day_alone, true, next);
+        if (day_alone != LONG_MIN) {
+            st = emit_day(s, i - 1, i + 1, day_alone, true, next);
+            int nd0 = 0;
+            if (*next == i + 1)
+                s->last_bare_day = (int)tok_int(s, i, &nd0);
+            return st;
+        }
+        if (match_count_span(s, i, next))
+            return s->status;
         int cnt = tok_count(s, i, &n);
-        if (cnt > 0) { /* "three days ago" */
+        if (cnt > 0) { /* "three days ago", "two days later" */
             int unit = tok_unit(s, i + n, &n2);
             uint32_t an = 0;
-            if (unit != INT16_MIN && lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN)
+            if (unit != INT16_MIN && (lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN ||
+                                      lookup_kind(s, i + n + n2, K_LATER, &an) != INT16_MIN))
                 goto ago_postfix;
         }
         *matched = false;
@@ -884,7 +1597,26 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 return emit(s, i, i + 1, EX_GRAIN_YEAR, yy, 0, 0, 0, 0, false);
             }
         }
+        if (h) { /* "mi-décembre", "mid-March" [year]: the middle of the month */
+            char low[16], mlow[32];
+            int ll = ex_utf8_lower(p, (size_t)(h - p) + 1, low, sizeof low);
+            int ml = ex_utf8_lower(h + 1, len - (uint32_t)(h - p) - 1, mlow, sizeof mlow);
+            dentry key = {.key = low}, mkey = {.key = mlow};
+            const dentry *pe =
+                ll > 0 ? bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp) : NULL;
+            const dentry *me =
+                ml > 0 ? bsearch(&mkey, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp) : NULL;
+            if (pe && pe->kind == K_YEARPREFIX && pe->val > 0 && me && me->kind == K_MONTH) {
+                int yy = tok_year(s, i + 1);
+                uint32_t stop = i + 1 + (yy >= 0);
+                *next = stop;
+                return emit_month_part(s, i, stop, yy >= 0 ? yy : month_year(s, me->val),
+                                       me->val, pe->val, yy < 0);
+            }
+        }
     }
+    if (!e && s->tok[i].kind == EX_TOK_WORD && match_quarter_token(s, i, next))
+        return s->status;
     if (!e) {
         int cnt = tok_count(s, i, &n);
         if (cnt > 0) {
@@ -899,6 +1631,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
 
     switch (e->kind) {
     case K_MONTH:
+        if (match_month_day_range(s, i, next))
+            return s->status;
         if (match_month_first(s, i, &end, &y, &m, &d, &has_year)) {
             if (d == 0) {
                 *next = end;
@@ -908,15 +1642,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 return st;
         }
         break;
-    case K_FIXED: { /* "Noël", "Christmas Day" [year]: val = month * 100 + day */
-        int fm = e->val / 100, fd = e->val % 100, yy = tok_year(s, i + n);
-        if (yy >= 0 && valid_ymd(yy, fm, fd))
-            return emit_day(s, i, i + n + 1, days_from_civil(yy, fm, fd), false, next);
-        long day = resolve_day_month(s, fm, fd, &ok);
-        if (ok)
-            return emit_day(s, i, i + n, day, true, next);
-        break;
-    }
+    case K_FIXED: /* "Noël", "Christmas Day" [year]: val = month * 100 + day */
+        return emit_holiday(s, i, i, e, n, 0, next);
     case K_CLOCKWORD: {
         /* "à midi", "at midnight", "ce midi", "midi et quart": val = hour; only after
          * "à"/"at"/"vers"/"ce", or first in the text ("le canal du Midi" is not a time) */
@@ -930,7 +1657,10 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         *next = stop;
         return emit_clock(s, i, stop, hh, mi);
     }
-    case K_DAYWORD: /* "premier mars 2020" */
+    case K_DAYWORD: /* "premier mars 2020", "first tuesday of october", "third quarter" */
+        if (match_nth_weekday(s, i, i + n, e->val, next) ||
+            match_ord_quarter(s, i, i + n, e->val, next))
+            return s->status;
         if (match_day_month(s, i, &end, &y, &m, &d, &has_year) &&
             emit_day_month(s, i, end, y, m, d, has_year, next, &st))
             return st;
@@ -963,11 +1693,72 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         uint32_t j = i;
         if (e->kind != K_WEEKDAY)
             j += n;
+        if (e->kind != K_WEEKDAY && e->kind != K_ON && j < s->ntok) {
+            uint32_t xn = 0, cn = 0, un = 0;
+            const dentry *x = lookup(s, j, &xn);
+            if (x && is_holiday(x->kind)) /* "last thanksgiving", "this Christmas" */
+                return emit_holiday(s, i, j, x, xn, mode, next);
+            if (x && x->kind == K_SEASON) /* "cet été", "last summer" */ {
+                *next = j + xn;
+                return emit_season(s, i, j + xn, x->val, mode == 2 ? 0 : mode);
+            }
+            if (x && x->kind == K_QUARTER) { /* "this quarter", "next qtr" */
+                int q = (s->ref_m - 1) / 3 + (mode == 2 ? 0 : mode);
+                int qy = s->ref_y + (q < 0 ? -1 : q > 3 ? 1 : 0);
+                *next = j + xn;
+                return emit_quarter(s, i, j + xn, qy, (q + 4) % 4 + 1, true);
+            }
+            if (x && x->kind == K_WEEKEND) {
+                *next = j + xn;
+                int w = mode == 2 ? 0 : mode;
+                return emit_span(s, i, j + xn, EX_GRAIN_MINUTE, weekday_in_week(s, 5, w), 18 * 60,
+                                 weekday_in_week(s, 7, w), 23 * 60 + 59, true);
+            }
+            int sh, eh;
+            bool alone;
+            if (e->kind == K_THIS && daypart_at(s, j, &sh, &eh, &alone, &xn))
+                return emit_daypart(s, i, j, s->ref, true, next); /* "ce soir", "this morning" */
+            if (x && x->kind == K_MONTH && mode != 2 && !match_month_first(s, j, &end, &y, &m, &d, &has_year)) {
+                int yy = s->ref_y + (mode > 0 ? x->val <= s->ref_m : -(x->val >= s->ref_m));
+                *next = j + xn; /* "next March", "last May" */
+                return emit(s, i, j + xn, EX_GRAIN_MONTH, yy, x->val, 1, 0, 0, true);
+            }
+            int cnt = mode != 2 ? tok_count(s, j, &cn) : -1;
+            int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
+            if (unit != INT16_MIN) { /* "next 3 days", "the last 2 weeks" */
+                *next = j + cn + un;
+                return emit_rel_span(s, i, j + cn + un, cnt, unit, mode);
+            }
+        }
+        if (e->kind == K_ON) { /* "on the 15th", "on the first" */
+            uint32_t j2 = j, pn = 0;
+            if (lookup_kind(s, j2, K_DAYPREFIX, &pn) != INT16_MIN)
+                j2 += pn;
+            int dd = tok_day(s, j2);
+            uint32_t mn2 = 0;
+            if (dd > 0 && j2 > j && lookup_kind(s, j2 + 1, K_MONTH, &mn2) == INT16_MIN &&
+                lookup_kind(s, j2 + 1, K_OF, &mn2) == INT16_MIN) {
+                long day = nearest_day(s, dd);
+                if (day != LONG_MIN)
+                    return emit_day(s, i, j2 + 1, day, true, next);
+            }
+        }
+        if (e->kind == K_LAST && lookup_kind(s, j, K_WEEKDAY, &n2) != INT16_MIN &&
+            match_nth_weekday(s, i, j, 5, next))
+            return s->status; /* "last friday of october" */
         int wd = lookup_kind(s, j, K_WEEKDAY, &n2);
         if (wd == INT16_MIN)
             break;
         j += n2;
-        uint32_t mn = 0;
+        uint32_t mn = 0, wn = 0, on = 0;
+        int later = lookup_kind(s, j, K_WEEKSLATER, &wn);
+        if (later != INT16_MIN) /* "mercredi en huit", "lundi en 15" */
+            return emit_day(s, i, j + wn, resolve_weekday(s, wd, 1) + later, true, next);
+        if (lookup_kind(s, j, K_OF, &on) == INT16_MIN)
+            on = 0;
+        int wk = lookup_kind(s, j + on, K_WEEK, &wn);
+        if (wk != INT16_MIN) /* "mercredi de la semaine prochaine", "monday of this week" */
+            return emit_day(s, i, j + on + wn, weekday_in_week(s, wd, wk), true, next);
         if (lookup_kind(s, j, K_LAST, &mn) != INT16_MIN && e->kind == K_WEEKDAY)
             mode = -1, j += mn;
         else if (lookup_kind(s, j, K_NEXT, &mn) != INT16_MIN && e->kind == K_WEEKDAY)
@@ -991,6 +1782,25 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                         day = days_from_civil(s->ref_y + dy, m, d);
                 if (ok2)
                     return emit_day(s, i, end, day, true, next);
+            }
+        }
+        int dd = tok_day(s, jd);
+        uint32_t an2 = 0;
+        if (dd > 0 && jd == j &&
+            (jd + 1 >= s->ntok || s->tok[jd + 1].kind == EX_TOK_PUNCT ||
+             lookup_kind(s, jd + 1, K_AT, &an2) != INT16_MIN)) { /* "jeudi 15", "Thu 15th": the nearest 15th that is a Thursday */
+            int step = s->future ? 1 : -1;
+            int yy = s->ref_y, mm = s->ref_m;
+            for (int k = 0; k < 14; k++, mm += step) {
+                if (mm < 1)
+                    mm += 12, yy--;
+                if (mm > 12)
+                    mm -= 12, yy++;
+                if (!valid_ymd(yy, mm, dd))
+                    continue;
+                long day = days_from_civil(yy, mm, dd);
+                if (weekday_of(day) == wd && (s->future ? day >= s->ref : day <= s->ref))
+                    return emit_day(s, i, jd + 1, day, true, next);
             }
         }
         return emit_day(s, i, j, resolve_weekday(s, wd, mode), true, next);
@@ -1040,9 +1850,10 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_NUM: {
         int cnt = e->val;
         uint32_t hn = 0, pn = 0;
+        bool part;
         if (cnt >= 0 && cnt <= 23 && i > 0 &&
             (lookup_kind(s, i + n, K_HOURWORD, &hn) != INT16_MIN ||
-             (cnt >= 1 && cnt <= 12 && lookup_kind(s, i + n, K_AMPM, &pn) != INT16_MIN)) &&
+             (cnt >= 1 && cnt <= 12 && ampm_at(s, i + n, &pn, &part) != INT16_MIN)) &&
             lookup_kind(s, i - 1, K_AT, &pn) != INT16_MIN && pn == 1) {
             /* "à quinze heures", "at three p.m." */
             int hh = cnt, mi = 0;
@@ -1051,11 +1862,69 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             *next = stop;
             return emit_clock(s, i, stop, hh, mi);
         }
+        if (match_minutes_clock(s, i, next) || match_count_span(s, i, next))
+            return s->status;
         int unit = tok_unit(s, i + n, &n2);
         uint32_t an = 0;
-        if (unit != INT16_MIN && lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN) {
+        if (unit != INT16_MIN && (lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN ||
+                                  lookup_kind(s, i + n + n2, K_LATER, &an) != INT16_MIN)) {
             (void)cnt;
             goto ago_postfix;
+        }
+        break;
+    }
+    case K_MINWORD:
+        if (match_minutes_clock(s, i, next))
+            return s->status;
+        break;
+    case K_DAYPART: {
+        int sh, eh;
+        bool alone;
+        if (daypart_at(s, i, &sh, &eh, &alone, &n2) && alone)
+            return emit_daypart(s, i, i, s->ref, true, next);
+        break;
+    }
+    case K_NIGHTBEFORE: /* "last night", "late last night": yesterday's part */
+        *next = i + n;
+        return emit_span(s, i, i + n, EX_GRAIN_MINUTE, s->ref - 1, e->val / 100 * 60, s->ref - 1,
+                         e->val % 100 * 60 - 1, true);
+    case K_PARTCUE:
+        if (match_part_cue(s, i, i + n, e->val, next))
+            return s->status;
+        break;
+    case K_MONTHPART: /* "en fin de mois", "the end of the month", "EOM" */
+        *next = i + n;
+        return emit_month_part(s, i, i + n, s->ref_y, s->ref_m, e->val, true);
+    case K_YEARPART: /* "en fin d'année", "the end of the year", "EOY" */
+        *next = i + n;
+        return emit_year_part(s, i, i + n, s->ref_y, e->val, true);
+    case K_WEEKPART: /* "en semaine", "en début de semaine", "rest of the week" */
+        *next = i + n;
+        return emit_week_part(s, i, i + n, 0, e->val);
+    case K_WEEKEND: /* "ce week-end", "this weekend": Friday 18:00 to Sunday night */
+        *next = i + n;
+        return emit_span(s, i, i + n, EX_GRAIN_MINUTE, weekday_in_week(s, 5, e->val), 18 * 60,
+                         weekday_in_week(s, 7, e->val), 23 * 60 + 59, true);
+    case K_NTHWD:
+    case K_EASTER:
+    case K_OEASTER:
+        return emit_holiday(s, i, i, e, n, 0, next);
+    case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */
+        uint32_t j = i + n, pn = 0;
+        if (lookup_kind(s, j, K_DAYPREFIX, &pn) != INT16_MIN)
+            j += pn;
+        if (match_day_range(s, i, j, next))
+            return s->status;
+        break;
+    }
+    case K_UPCOMING: { /* "upcoming two weeks", "upcoming 2 quarters" */
+        uint32_t cn = 0, un = 0;
+        int cnt = tok_count(s, i + n, &cn);
+        bool quarter = cnt > 0 && lookup_kind(s, i + n + cn, K_QUARTER, &un) != INT16_MIN;
+        int unit = cnt > 0 && !quarter ? tok_unit(s, i + n + cn, &un) : 0;
+        if (cnt > 0 && unit != INT16_MIN) {
+            *next = i + n + cn + un;
+            return emit_upcoming(s, i, *next, cnt, unit, quarter);
         }
         break;
     }
@@ -1065,24 +1934,140 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     *matched = false;
     return EX_OK;
 
-ago_postfix: {
+ago_postfix: { /* "three days ago" (K_AGO), "two days later", "7 days hence" (K_LATER) */
     uint32_t cn = 0, un = 0, an = 0;
     int cnt = tok_count(s, i, &cn);
     int unit = tok_unit(s, i + cn, &un);
-    lookup_kind(s, i + cn + un, K_AGO, &an);
+    int sign = -1;
+    if (lookup_kind(s, i + cn + un, K_AGO, &an) == INT16_MIN) {
+        lookup_kind(s, i + cn + un, K_LATER, &an);
+        sign = 1;
+    }
     uint32_t stop = i + cn + un + an;
     *next = stop;
     if (unit < 0)
-        return emit_minutes(s, i, stop, -(long)cnt * -unit);
+        return emit_minutes(s, i, stop, sign * (long)cnt * -unit);
     if (unit >= 365)
-        return emit(s, i, stop, EX_GRAIN_YEAR, s->ref_y - cnt, 0, 0, 0, 0, true);
+        return emit(s, i, stop, EX_GRAIN_YEAR, s->ref_y + sign * cnt, 0, 0, 0, 0, true);
     if (unit >= 30) {
         int yy, mm;
-        add_months(s, -cnt, &yy, &mm);
+        add_months(s, sign * cnt, &yy, &mm);
         return emit(s, i, stop, EX_GRAIN_MONTH, yy, mm, 0, 0, 0, true);
     }
-    return emit_day(s, i, stop, s->ref - (long)cnt * unit, true, next);
+    return emit_day(s, i, stop, s->ref + sign * (long)cnt * unit, true, next);
 }
+}
+
+/* Tokens [a, b) hold only what may sit between a time and its day: "on", "le", ",", "the". */
+static bool only_glue(const scan *s, uint32_t a, uint32_t b)
+{
+    for (uint32_t k = a; k < b; k++) {
+        uint32_t n = 0, len;
+        const char *p = tok_text(s, k, &len);
+        if (!(len == 1 && (p[0] == ',' || p[0] == '@')) &&
+            lookup_kind(s, k, K_ON, &n) == INT16_MIN && lookup_kind(s, k, K_DAYPREFIX, &n) == INT16_MIN &&
+            lookup_kind(s, k, K_AT, &n) == INT16_MIN)
+            return false;
+    }
+    return true;
+}
+
+/* Joins the new last item (index p + 1, first token c0) to item p (tokens [p0, p1)) when they
+ * make one: a range ("du 10 juin au 1er juillet", "9h30 - 11h", "between 9:30 and 11:00",
+ * "entre le 13 et le 15 juillet") or a time and its day ("13h30 samedi 21 septembre", "3pm
+ * tomorrow", "9h30 - 11h jeudi"). Returns true when it joined (the new item is dropped). */
+static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c0, bool p_clock,
+                       int p_bare, bool c_clock)
+{
+    ex_vec *v = &s->doc->dates;
+    ex_date *a = &EX_VEC_AT(*v, ex_date, p), *c = &EX_VEC_AT(*v, ex_date, p + 1);
+    uint32_t n = 0, fn = 0;
+    /* a time of day (or a range of times) then its day */
+    if (p_clock && !c_clock && c->grain == EX_GRAIN_DAY && !c->value_end[0] && only_glue(s, p1, c0)) {
+        char day[11];
+        memcpy(day, c->value, 10);
+        day[10] = '\0';
+        memcpy(a->value, day, 10);
+        if (a->value_end[0])
+            memcpy(a->value_end, day, 10);
+        a->end = c->end;
+        a->relative = c->relative;
+        v->len--;
+        return true;
+    }
+    /* a range: separator between, same grain */
+    uint32_t k = p1;
+    bool from = p0 > 0 && lookup_kind(s, p0 - 1, K_RANGEFROM, &fn) != INT16_MIN && fn == 1;
+    if (!from && p0 > 1 && lookup_kind(s, p0 - 2, K_RANGEFROM, &fn) != INT16_MIN && fn == 1 &&
+        lookup_kind(s, p0 - 1, K_DAYPREFIX, &n) != INT16_MIN)
+        from = true, fn = 2; /* "entre le 13 …" */
+    if (k < c0 && lookup_kind(s, k, K_RANGESEP, &n) != INT16_MIN)
+        k += n;
+    else if (k < c0 && from && (lookup_kind(s, k, K_AND, &n) != INT16_MIN ||
+                                lookup_kind(s, k, K_AT, &n) != INT16_MIN))
+        k += n; /* "entre … et …", "de 9h à 11h" */
+    else
+        return false;
+    if (k < c0 && lookup_kind(s, k, K_DAYPREFIX, &n) != INT16_MIN)
+        k += n;
+    if (k != c0 || a->grain != c->grain || a->value_end[0] || a->bound || c->bound)
+        return false;
+    if (p_bare && c->grain == EX_GRAIN_DAY) { /* "entre le 13 et le 15 juillet": 13 juillet */
+        int y, m, d;
+        if (sscanf(c->value, "%4d-%2d-%2d", &y, &m, &d) != 3)
+            return false;
+        if (p_bare > d && --m < 1)
+            m = 12, y--;
+        if (!valid_ymd(y, m, p_bare))
+            return false;
+        snprintf(a->value, sizeof a->value, "%04d-%02d-%02d", y, m, p_bare);
+    }
+    if (strcmp(c->value, a->value) < 0) {
+        if (a->grain != EX_GRAIN_MINUTE)
+            return false;
+        /* "11:30-1:30", "de 11h30 à 1h30": the end is in the afternoon */
+        int h = 0, mi = 0;
+        if (sscanf(c->value + 11, "%2d:%2d", &h, &mi) != 2 || h >= 12)
+            return false;
+        snprintf(c->value + 11, sizeof c->value - 11, "%02d:%02d", h + 12, mi);
+        if (strcmp(c->value, a->value) < 0)
+            return false;
+    }
+    memcpy(a->value_end, c->value_end[0] ? c->value_end : c->value, sizeof a->value_end);
+    a->end = c->end;
+    if (from)
+        a->start = s->tok[p0 - fn].start;
+    v->len--;
+    return true;
+}
+
+/* "à partir du 8 mars", "after 2 pm", "avant 16h", "by the end of the year", "depuis 1997":
+ * a cue just before item k (first token c0) makes it an open interval; the cue joins its span.
+ * A "before" on an interval keeps its end ("by the end of the month": up to the month's end). */
+static void open_bound(scan *s, uint32_t k, uint32_t c0)
+{
+    for (uint32_t len = 1; len <= 3 && len <= c0; len++) {
+        uint32_t n = 0;
+        const dentry *e = lookup(s, c0 - len, &n);
+        if (!e || n != len)
+            continue;
+        int b = e->kind == K_AFTER ? EX_DATE_BOUND_AFTER
+                : e->kind == K_BEFORE ? EX_DATE_BOUND_BEFORE
+                : e->kind == K_YEARCUE && (e->val == 1 || e->val == 2) ? e->val : 0;
+        if (!b)
+            continue;
+        ex_date *d = &EX_VEC_AT(s->doc->dates, ex_date, k);
+        d->bound = (uint8_t)b;
+        if (b == EX_DATE_BOUND_BEFORE && d->value_end[0]) {
+            memcpy(d->value, d->value_end, sizeof d->value);
+            d->value_end[0] = '\0';
+        } else if (b == EX_DATE_BOUND_AFTER) {
+            d->value_end[0] = '\0';
+        }
+        if (e->kind != K_YEARCUE)
+            d->start = s->tok[c0 - len].start;
+        return;
+    }
 }
 
 static long reference_day(const ex_doc *doc)
@@ -1137,13 +2122,40 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
     if (s.ref_min < 0)
         s.ref_min = 0;
     uint32_t i = 0;
+    uint32_t prev_i0 = 0, prev_i1 = 0; /* tokens of the last item, when it is the last of the vec */
+    bool prev_clock = false;
+    int prev_bare = 0;
     while (i < s.ntok) {
         uint32_t next = i + 1;
         bool matched = false;
+        uint32_t before = doc->dates.len;
         ex_status st = match_at(&s, i, &next, &matched);
-        if (st != EX_OK)
-            return ex_fail(err, errlen, st, "dates: out of memory");
-        i = matched && next > i ? next : i + 1;
+        if (st != EX_OK || s.status != EX_OK)
+            return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
+        if (!matched || next <= i) {
+            i++;
+            continue;
+        }
+        if (doc->dates.len == before + 1) {
+            uint32_t i0 = i; /* the item's first token (a cue before it is not part of it) */
+            ex_date *cur = &EX_VEC_AT(doc->dates, ex_date, before);
+            while (i0 + 1 < next && s.tok[i0].start < cur->start)
+                i0++;
+            bool clock = s.last_clock;
+            int bare = s.last_bare_day;
+            if (before > 0 && prev_i1 <= i0 && join_items(&s, before - 1, prev_i0, prev_i1, i0,
+                                                          prev_clock, prev_bare, clock)) {
+                prev_i1 = next; /* merged into the previous item */
+                prev_bare = 0;
+            } else {
+                open_bound(&s, before, i0);
+                prev_i0 = i0;
+                prev_i1 = next;
+                prev_clock = clock;
+                prev_bare = bare;
+            }
+        }
+        i = next;
     }
     return EX_OK;
 }

@@ -41,9 +41,12 @@ static void dates_of(ex_resources *res, const char *text, const char *lang, cons
     out[0] = '\0';
     for (uint32_t i = 0; i < doc->dates.len; i++) {
         const ex_date *d = &EX_VEC_AT(doc->dates, ex_date, i);
-        int w = snprintf(out + n, outlen - n, "%s%.*s=%s/%s%s", i ? " | " : "",
+        static const char *const bound[] = {"", "/after", "/before"};
+        int w = snprintf(out + n, outlen - n, "%s%.*s=%s%s%s/%s%s%s", i ? " | " : "",
                          (int)(d->end - d->start), doc->text + d->start, d->value,
-                         ex_grain_name((ex_grain)d->grain), d->relative ? "/rel" : "");
+                         d->value_end[0] ? ".." : "", d->value_end,
+                         ex_grain_name((ex_grain)d->grain), d->relative ? "/rel" : "",
+                         bound[d->bound % 3]);
         assert_true(w > 0 && (size_t)w < outlen - n);
         n += (size_t)w;
     }
@@ -74,7 +77,7 @@ static void test_fr_absolute(void **state)
           "20/11/2023=2023-11-20/day | 2023-11-20=2023-11-20/day");
     check(g_past, "Le chantier a commencé en 2015 et doit finir mi-2024.", "fr", REF,
           "2015=2015/year | mi-2024=2024/year");
-    check(g_past, "Il dirige la société depuis 1997.", "fr", REF, "1997=1997/year");
+    check(g_past, "Il dirige la société depuis 1997.", "fr", REF, "1997=1997/year/after");
     check(g_past, "La dépêche est tombée à 10h32.", "fr", REF, "10h32=2023-11-22T10:32/minute/rel");
     check(g_past, "La réunion de novembre 2022 avait échoué.", "fr", REF,
           "novembre 2022=2022-11/month");
@@ -96,7 +99,7 @@ static void test_en_absolute(void **state)
     check(g_past, "The summit opened on Nov. 20, 2023 in Geneva.", "en", REF,
           "Nov. 20, 2023=2023-11-20/day");
     check(g_past, "By November 20th, the talks had stalled.", "en", REF,
-          "November 20th=2023-11-20/day/rel");
+          "November 20th=2023-11-20/day/rel/before");
     check(g_past, "The deal, signed 11/20/2023, took effect at 10:32 a.m.", "en", REF,
           "11/20/2023=2023-11-20/day | 10:32 a.m.=2023-11-22T10:32/minute/rel");
     check(g_past, "Ministers met on 3/4/2023 in Brussels.", "en", REF, "3/4/2023=2023-04-03/day");
@@ -231,7 +234,8 @@ static void test_round2(void **state)
           "this Wednesday=2023-11-22/day/rel");
     /* "le 16": the nearest such day on or before the reference (past), after it (future) */
     check(g_past, "Le texte a été voté le 16, puis promulgué.", "fr", REF, "le 16=2023-11-16/day/rel");
-    check(g_past, "Le maire a démissionné le 30 au soir.", "fr", REF, "le 30=2023-10-30/day/rel");
+    check(g_past, "Le maire a démissionné le 30 au soir.", "fr", REF,
+          "le 30 au soir=2023-10-30T18:00..2023-10-30T23:59/minute/rel");
     check(g_future, "La grève commencera le 16 à 18h.", "fr", REF,
           "le 16 à 18h=2023-12-16T18:00/minute/rel");
     check(g_past, "Il a terminé le 20 heures par un sourire.", "fr", REF, "");
