@@ -63,7 +63,8 @@ enum dkind {
     K_DAYWORD, K_HOURWORD, K_DAYPREFIX, K_FIXED, K_CLOCKWORD,
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
-    K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF
+    K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
+    K_ARTICLE, K_WITHIN
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -71,7 +72,8 @@ static const char *const kind_names[] = {
     "dayword", "hourword", "dayprefix", "fixed", "clockword",
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
-    "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of"};
+    "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
+    "article", "within"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -245,7 +247,7 @@ static bool valid_ymd(int y, int m, int d)
 
 /* ---- the scanner ---------------------------------------------------------------------------- */
 
-#define MAX_PHRASE 4
+#define MAX_PHRASE 6
 
 typedef struct scan {
     ex_doc *doc;
@@ -258,6 +260,7 @@ typedef struct scan {
     bool ref_has_time; /* the reference came with a time of day */
     bool future;
     bool last_clock;    /* the last emit was a time of day with no date (emit_clock) */
+    bool last_ampm;     /* the last time tok_time read had an explicit a.m./p.m. */
     int last_bare_day;  /* the last emit was a day of month alone ("le 13"): that day, else 0 */
     ex_status status; /* of the last emit made by a helper that returns bool */
     /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
@@ -314,8 +317,17 @@ static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok)
             break; /* no key starts with this: no longer phrase can match either */
         dentry key = {.key = low};
         const dentry *e = bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp);
-        if (e && e->cap && !(s->tok[i].flags & EX_TF_CAP))
-            e = NULL;
+        if (e && e->cap && !(s->tok[i].flags & EX_TF_CAP)) {
+            /* "march 3", "the 1st of march", "19th to 21st aug": a lower-case month that a
+             * capital would otherwise be required for is a month beside a day number */
+            uint32_t nx = i + k + 1;
+            bool num_after = nx < s->ntok && s->tok[nx].kind == EX_TOK_NUMBER;
+            bool num_before = i > 0 && s->tok[i - 1].kind == EX_TOK_NUMBER;
+            bool of_before = i > 1 && s->tok[i - 2].kind == EX_TOK_NUMBER &&
+                             s->tok[i - 1].end - s->tok[i - 1].start == 2;
+            if (e->kind != K_MONTH || !(num_after || num_before || of_before))
+                e = NULL;
+        }
         if (e) {
             best = e;
             *ntok = k + 1;
@@ -388,6 +400,19 @@ static int tok_year(const scan *s, uint32_t i)
     int nd = 0;
     long v = tok_int(s, i, &nd);
     return nd == 4 && v >= 1000 && v <= 2199 ? (int)v : -1;
+}
+
+/* A year after a day and month: four digits, or two ("le 18 juin 89", "31 octobre 74":
+ * 1950..2049) when no word follows ("le 18 juin 89 personnes" is a count). -1 if none. */
+static int tok_year_after_month(const scan *s, uint32_t i)
+{
+    int y = tok_year(s, i), nd = 0;
+    if (y >= 0)
+        return y;
+    long v = tok_int(s, i, &nd);
+    if (nd != 2 || (i + 1 < s->ntok && s->tok[i + 1].kind == EX_TOK_WORD))
+        return -1;
+    return (int)(v < 50 ? 2000 + v : 1900 + v);
 }
 
 /* A small count: digits or a number word. */
@@ -494,7 +519,7 @@ static uint32_t hour_tail(const scan *s, uint32_t j, int *hh, int *mm)
 }
 
 /* A time at token i: "10h32", "10h", "10:32", each optionally followed by a.m./p.m.; "10 a.m.". */
-static bool tok_time(const scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
+static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
 {
     if (i >= s->ntok || s->tok[i].kind != EX_TOK_NUMBER)
         return false;
@@ -547,10 +572,13 @@ static bool tok_time(const scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
         n += an; /* 0 when the suffix was on the token */
     } else if (!sep) {
         /* "à 15 heures": an hour word, only after "à"/"at"/"vers" */
-        uint32_t hn = 0, pn = 0;
-        if (lookup_kind(s, i + 1, K_HOURWORD, &hn) == INT16_MIN || i == 0 ||
-            (lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1))
+        uint32_t hn = 0, pn = 0, xn = 0;
+        bool xpart;
+        if (lookup_kind(s, i + 1, K_HOURWORD, &hn) == INT16_MIN)
             return false;
+        if ((i == 0 || lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1) &&
+            ampm_at(s, i + 1 + hn, &xn, &xpart) == INT16_MIN)
+            return false; /* "3 heures du matin", "3 o'clock in the afternoon" need no "à" */
         n += hn;
         n += hour_tail(s, i + n, &hh, &mm);
     }
@@ -559,6 +587,7 @@ static bool tok_time(const scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
     *h = hh;
     *mi = mm;
     *ntok = n;
+    s->last_ampm = ampm != INT16_MIN;
     return true;
 }
 
@@ -715,7 +744,7 @@ static bool match_day_month(scan *s, uint32_t i, uint32_t *end, int *y, int *m, 
     if (j < s->ntok && s->tok[j].end - s->tok[j].start == 1 && s->doc->text[s->tok[j].start] == '.'
         && tok_year(s, j + 1) >= 0)
         j++; /* "Nov." split as "Nov" "." */
-    int yy = tok_year(s, j);
+    int yy = tok_year_after_month(s, j);
     *has_year = yy >= 0;
     if (yy >= 0)
         j++;
@@ -746,6 +775,9 @@ static bool match_month_first(scan *s, uint32_t i, uint32_t *end, int *y, int *m
         *end = j + 1;
         return true;
     }
+    uint32_t an = 0;
+    if (lookup_kind(s, j, K_ARTICLE, &an) != INT16_MIN && tok_day(s, j + an) > 0)
+        j += an; /* "february the 15th" */
     int dd = tok_day(s, j);
     if (dd < 0)
         return false;
@@ -781,12 +813,33 @@ static bool match_numeric(scan *s, uint32_t i, uint32_t *end, int *y, int *m, in
             return false;
         if (k == 2)
             break;
+        if (k == 1 && sep == '/' && nd[0] <= 2 && nd[1] == 4 && part[0] >= 1 && part[0] <= 12 &&
+            part[1] >= 1000 && part[1] <= 2199 && (p >= lim || t[p] != '/')) {
+            /* "2/2013": a month */
+            uint32_t j = i;
+            while (j < s->ntok && s->tok[j].end <= p)
+                j++;
+            if (j == i || s->tok[j - 1].end != p)
+                return false;
+            *end = j;
+            *y = (int)part[1];
+            *m = (int)part[0];
+            *d = 0;
+            *rel = false;
+            return true;
+        }
         if (k == 1 && sep == '/' && nd[0] <= 2 && nd[1] <= 2 &&
             (p >= lim || t[p] != '/' || p + 1 >= lim || t[p + 1] < '0' || t[p + 1] > '9')) {
-            /* "le 17/02": day/month without a year, only after "le", "du", "on" */
-            uint32_t pn = 0;
-            if (i == 0 || ((lookup_kind(s, i - 1, K_DAYPREFIX, &pn) == INT16_MIN || pn != 1) &&
-                           (lookup_kind(s, i - 1, K_ON, &pn) == INT16_MIN || pn != 1)))
+            /* "le 17/02": day/month without a year, only after "le", "du", "on", or before a
+             * time ("4/25 at 4:00pm") */
+            uint32_t pn = 0, j = i;
+            while (j < s->ntok && s->tok[j].end <= p)
+                j++;
+            bool timed = j < s->ntok && lookup_kind(s, j, K_AT, &pn) != INT16_MIN &&
+                         s->tok[j + pn < s->ntok ? j + pn : j].kind == EX_TOK_NUMBER;
+            if (!timed &&
+                (i == 0 || ((lookup_kind(s, i - 1, K_DAYPREFIX, &pn) == INT16_MIN || pn != 1) &&
+                            (lookup_kind(s, i - 1, K_ON, &pn) == INT16_MIN || pn != 1))))
                 return false;
             part[2] = -1;
             nd[2] = 4;
@@ -1072,22 +1125,29 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
  * Ends the day before the next season. */
 static ex_status emit_season(scan *s, uint32_t i0, uint32_t i1, int start, int mode)
 {
-    static const int starts[] = {320, 621, 923, 1221};
-    int k = 0;
-    while (k < 4 && starts[k] != start)
-        k++;
-    if (k == 4)
-        return EX_OK;
-    /* the season of kind k whose start is nearest at or before the reference, in years y-1, y */
-    int y = s->ref_y;
-    long b = days_from_civil(y, start / 100, start % 100);
-    if (b > s->ref && k == 3)
-        y--; /* winter: the one that began last December */
-    b = days_from_civil(y, start / 100, start % 100);
-    y += mode == -1 ? -1 : mode == 1 ? 1 : 0;
-    b = days_from_civil(y, start / 100, start % 100);
-    int ns = starts[(k + 1) % 4];
-    long e = days_from_civil(y + (k == 3), ns / 100, ns % 100) - 1;
+    static const int starts[] = {320, 621, 923, 1221}, ends[] = {620, 923, 1220, 320};
+    int k = 0, y = s->ref_y;
+    if (start == 0) { /* "this season", "last season": the one holding the reference, ± 1 */
+        int md = s->ref_m * 100 + s->ref_d;
+        k = md >= 1221 ? 3 : md >= 923 ? 2 : md >= 621 ? 1 : md >= 320 ? 0 : 3;
+        if (k == 3 && md < 1221)
+            y--;
+        k += mode;
+        if (k < 0)
+            k += 4, y--;
+        if (k > 3)
+            k -= 4, y++;
+    } else {
+        while (k < 4 && starts[k] != start)
+            k++;
+        if (k == 4)
+            return EX_OK;
+        if (k == 3 && s->ref_m * 100 + s->ref_d <= ends[3])
+            y--; /* winter: the one that began last December */
+        y += mode;
+    }
+    long b = days_from_civil(y, starts[k] / 100, starts[k] % 100);
+    long e = days_from_civil(y + (k == 3), ends[k] / 100, ends[k] % 100);
     return emit_span(s, i0, i1, EX_GRAIN_DAY, b, 0, e, 0, true);
 }
 
@@ -1147,6 +1207,8 @@ static int month_year(const scan *s, int mm)
 static bool match_part_cue(scan *s, uint32_t i0, uint32_t j, int part, uint32_t *next)
 {
     uint32_t n = 0, dn = 0;
+    bool year_months = part >= 10000; /* "end of 2012": months 9..12, not the year */
+    part %= 10000;
     if (lookup_kind(s, j, K_OF, &dn) != INT16_MIN)
         j += dn; /* "fin du mois de mars", "end of" */
     int mm = lookup_kind(s, j, K_MONTH, &n);
@@ -1165,9 +1227,22 @@ static bool match_part_cue(scan *s, uint32_t i0, uint32_t j, int part, uint32_t 
         return true;
     }
     int yy = tok_year(s, j);
+    if (yy >= 0 && year_months) {
+        *next = j + 1;
+        s->status = emit_year_part(s, i0, j + 1, yy, part / 100 <= 1 ? 103 : 912, false);
+        return true;
+    }
     if (yy >= 0) { /* "fin 2015": the year */
         *next = j + 1;
         s->status = emit(s, j, j + 1, EX_GRAIN_YEAR, yy, 0, 0, 0, 0, false);
+        return true;
+    }
+    int mo = lookup_kind(s, j, K_MONTHREL, &n);
+    if (mo != INT16_MIN) { /* "end of next month", "fin du mois prochain" */
+        int y2, m2;
+        add_months(s, mo, &y2, &m2);
+        *next = j + n;
+        s->status = emit_month_part(s, i0, j + n, y2, m2, part, true);
         return true;
     }
     int wk = lookup_kind(s, j, K_WEEK, &n);
@@ -1309,7 +1384,12 @@ static bool match_nth_weekday(scan *s, uint32_t i0, uint32_t j, int nth, uint32_
 {
     uint32_t n = 0, on = 0, mn = 0;
     int wd = lookup_kind(s, j, K_WEEKDAY, &n);
-    if (wd == INT16_MIN || nth < 1 || nth > 5 || lookup_kind(s, j + n, K_OF, &on) == INT16_MIN)
+    bool weekend = wd == INT16_MIN && lookup_kind(s, j, K_WEEKEND, &n) != INT16_MIN;
+    if (weekend)
+        wd = 6; /* the n-th weekend: the one of the n-th Saturday, from Friday evening */
+    if (wd == INT16_MIN || nth < 1 || nth > 5 ||
+        (lookup_kind(s, j + n, K_OF, &on) == INT16_MIN &&
+         lookup_kind(s, j + n, K_IN, &on) == INT16_MIN))
         return false;
     uint32_t k = j + n + on;
     int y, m;
@@ -1338,6 +1418,11 @@ static bool match_nth_weekday(scan *s, uint32_t i0, uint32_t j, int nth, uint32_
     civil_from_days(d, &yy, &mo, &dd);
     if (mo != m)
         return false; /* no fifth Monday */
+    if (weekend) {
+        *next = k;
+        s->status = emit_span(s, i0, k, EX_GRAIN_MINUTE, d - 1, 18 * 60, d + 1, 23 * 60 + 59, rel);
+        return true;
+    }
     s->status = emit_day(s, i0, k, d, rel, next);
     return true;
 }
@@ -1345,6 +1430,8 @@ static bool match_nth_weekday(scan *s, uint32_t i0, uint32_t j, int nth, uint32_
 /* A range of days at token i: "13-15 juillet", "du 13 au 15 juillet" (from i = the first day),
  * "1er au 10 juillet", "13 juillet au 15 juillet" is left to the merge of two dates; with weekdays
  * ("du samedi 13 au dimanche 15 juillet"); English "13th to 15th of July", "the 13 to the 15". */
+static long nearest_day(const scan *s, int dd);
+
 static bool match_day_range(scan *s, uint32_t i0, uint32_t i, uint32_t *next)
 {
     uint32_t n = 0;
@@ -1358,15 +1445,25 @@ static bool match_day_range(scan *s, uint32_t i0, uint32_t i, uint32_t *next)
         j += sn;
     else
         return false;
-    if (lookup_kind(s, j, K_DAYPREFIX, &sn) != INT16_MIN)
+    if (lookup_kind(s, j, K_DAYPREFIX, &sn) != INT16_MIN ||
+        lookup_kind(s, j, K_ARTICLE, &sn) != INT16_MIN)
         j += sn; /* "et le 15", "to the 15th" */
     if (lookup_kind(s, j, K_WEEKDAY, &sn) != INT16_MIN)
         j += sn;
     uint32_t end = 0;
     int y, m, d2;
     bool has_year;
-    if (!match_day_month(s, j, &end, &y, &m, &d2, &has_year))
-        return false;
+    if (!match_day_month(s, j, &end, &y, &m, &d2, &has_year)) {
+        /* "du 13 au 18": two days alone, ended by punctuation or the text's end */
+        d2 = tok_day(s, j);
+        long first = d2 > d1 && (j + 1 >= s->ntok || s->tok[j + 1].kind == EX_TOK_PUNCT)
+                         ? nearest_day(s, d1) : LONG_MIN;
+        if (first == LONG_MIN || i0 == i)
+            return false;
+        *next = j + 1;
+        s->status = emit_span(s, i0, j + 1, EX_GRAIN_DAY, first, 0, first + (d2 - d1), 0, true);
+        return true;
+    }
     int m1 = m, y1 = has_year ? y : month_year(s, m);
     int y2 = y1;
     if (d1 > d2) { /* "du 28 février au 3 mars" is two dates; "du 28 au 3 mars": the month before */
@@ -1495,9 +1592,14 @@ static bool match_count_span(scan *s, uint32_t i, uint32_t *next)
     if (!dir && !up) {
         uint32_t len;
         const char *p = j < s->ntok ? tok_text(s, j, &len) : "";
-        if (lookup_kind(s, j, K_NEXT, &xn) == INT16_MIN || strncmp(p, "suiv", 4) != 0)
+        if (lookup_kind(s, j, K_NEXT, &xn) != INT16_MIN && strncmp(p, "suiv", 4) == 0) {
+            dir = 1;
+        } else if (lookup_kind(s, j, K_LAST, &xn) != INT16_MIN &&
+                   (j + xn >= s->ntok || s->tok[j + xn].kind == EX_TOK_PUNCT)) {
+            dir = -1; /* "2 semaines passées." (not "3 jours passés en prison") */
+        } else {
             return false;
-        dir = 1;
+        }
         j += xn;
     }
     *next = j;
@@ -1537,8 +1639,27 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         bool rel = false;
         if (match_quarter_token(s, i, next))
             return s->status;
-        if (match_numeric(s, i, &end, &y, &m, &d, &rel))
+        if (match_numeric(s, i, &end, &y, &m, &d, &rel)) {
+            if (d == 0) { /* "2/2013" */
+                *next = end;
+                return emit(s, i, end, EX_GRAIN_MONTH, y, m, 1, 0, 0, false);
+            }
             return emit_day(s, i, end, days_from_civil(y, m, d), rel, next);
+        }
+        uint32_t sn3 = 0, tn3 = 0;
+        int h1 = tok_count(s, i, &n), hh3, mi3;
+        if (h1 >= 1 && h1 <= 12 && n == 1 && lookup_kind(s, i + 1, K_RANGESEP, &sn3) != INT16_MIN &&
+            tok_time(s, i + 1 + sn3, &hh3, &mi3, &tn3) && s->last_ampm) {
+            /* "3-4pm", "9-11am": the first hour takes the second's a.m./p.m. */
+            int h0 = hh3 >= 12 && h1 < 12 && h1 + 12 <= hh3 ? h1 + 12 : h1;
+            long day = s->ref;
+            if (s->future && s->ref_has_time && h0 * 60 < s->ref_min)
+                day++;
+            *next = i + 1 + sn3 + tn3;
+            st = emit_span(s, i, *next, EX_GRAIN_MINUTE, day, h0 * 60, day, hh3 * 60 + mi3, true);
+            s->last_clock = true;
+            return st;
+        }
         if (match_day_range(s, i, i, next))
             return s->status;
         if (match_day_month(s, i, &end, &y, &m, &d, &has_year) &&
@@ -1732,7 +1853,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         }
         if (e->kind == K_ON) { /* "on the 15th", "on the first" */
             uint32_t j2 = j, pn = 0;
-            if (lookup_kind(s, j2, K_DAYPREFIX, &pn) != INT16_MIN)
+            if (lookup_kind(s, j2, K_DAYPREFIX, &pn) != INT16_MIN ||
+                lookup_kind(s, j2, K_ARTICLE, &pn) != INT16_MIN)
                 j2 += pn;
             int dd = tok_day(s, j2);
             uint32_t mn2 = 0;
@@ -1752,9 +1874,10 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         j += n2;
         uint32_t mn = 0, wn = 0, on = 0;
         int later = lookup_kind(s, j, K_WEEKSLATER, &wn);
-        if (later != INT16_MIN) /* "mercredi en huit", "lundi en 15" */
-            return emit_day(s, i, j + wn, resolve_weekday(s, wd, 1) + later, true, next);
-        if (lookup_kind(s, j, K_OF, &on) == INT16_MIN)
+        if (later != INT16_MIN) /* "mercredi en huit", "lundi en 15": a week after the next one */
+            return emit_day(s, i, j + wn,
+                            s->ref + (wd - weekday_of(s->ref) + 7) % 7 + later, true, next);
+        if (lookup_kind(s, j, K_OF, &on) == INT16_MIN && lookup_kind(s, j, K_RANGEFROM, &on) == INT16_MIN)
             on = 0;
         int wk = lookup_kind(s, j + on, K_WEEK, &wn);
         if (wk != INT16_MIN) /* "mercredi de la semaine prochaine", "monday of this week" */
@@ -1810,6 +1933,20 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         uint32_t j = i + n, cn = 0, un = 0;
         int cnt = tok_count(s, j, &cn);
         int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
+        if (cnt < 0 && j < s->ntok && s->tok[j].kind == EX_TOK_NUMBER) { /* "in 1h", "dans 2h" */
+            uint32_t len;
+            const char *p = tok_text(s, j, &len);
+            int v = 0;
+            uint32_t k = 0;
+            while (k < len && k < 3 && p[k] >= '0' && p[k] <= '9')
+                v = v * 10 + (p[k++] - '0');
+            if (k > 0 && k + 1 == len && (p[k] == 'h' || p[k] == 'H') && v > 0) {
+                cnt = v;
+                cn = 1;
+                unit = -60;
+                un = 0;
+            }
+        }
         if (unit != INT16_MIN) {
             int sign = e->kind == K_AGOPRE ? -1 : 1;
             uint32_t stop = j + cn + un;
@@ -1909,12 +2046,33 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_EASTER:
     case K_OEASTER:
         return emit_holiday(s, i, i, e, n, 0, next);
+    case K_OF:
     case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */
         uint32_t j = i + n, pn = 0;
-        if (lookup_kind(s, j, K_DAYPREFIX, &pn) != INT16_MIN)
+        if (lookup_kind(s, j, K_DAYPREFIX, &pn) != INT16_MIN ||
+            lookup_kind(s, j, K_ARTICLE, &pn) != INT16_MIN)
             j += pn;
         if (match_day_range(s, i, j, next))
             return s->status;
+        break;
+    }
+    case K_WITHIN: { /* "within 2 weeks", "d'ici 2 semaines": up to that day */
+        uint32_t cn = 0, un = 0;
+        int cnt = tok_count(s, i + n, &cn);
+        int unit = cnt > 0 ? tok_unit(s, i + n + cn, &un) : INT16_MIN;
+        if (unit != INT16_MIN && unit > 0) {
+            *next = i + n + cn + un;
+            long dl = s->ref + (long)cnt * unit;
+            int wy, wm, wd2;
+            if (unit >= 28)
+                dl = add_months(s, unit >= 365 ? 12 * cnt : cnt, &wy, &wm);
+            civil_from_days(dl, &wy, &wm, &wd2);
+            st = emit(s, i, *next, EX_GRAIN_DAY, wy, wm, wd2, 0, 0, true);
+            if (st == EX_OK)
+                EX_VEC_AT(s->doc->dates, ex_date, s->doc->dates.len - 1).bound =
+                    EX_DATE_BOUND_BEFORE;
+            return st;
+        }
         break;
     }
     case K_UPCOMING: { /* "upcoming two weeks", "upcoming 2 quarters" */
@@ -1976,12 +2134,46 @@ static bool only_glue(const scan *s, uint32_t a, uint32_t b)
  * make one: a range ("du 10 juin au 1er juillet", "9h30 - 11h", "between 9:30 and 11:00",
  * "entre le 13 et le 15 juillet") or a time and its day ("13h30 samedi 21 septembre", "3pm
  * tomorrow", "9h30 - 11h jeudi"). Returns true when it joined (the new item is dropped). */
+static int bound_cue(scan *s, uint32_t k, uint32_t *n);
+
 static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c0, bool p_clock,
-                       int p_bare, bool c_clock)
+                       int p_bare, bool c_clock, bool p_ampm, bool c_ampm, uint32_t *core0)
 {
     ex_vec *v = &s->doc->dates;
     ex_date *a = &EX_VEC_AT(*v, ex_date, p), *c = &EX_VEC_AT(*v, ex_date, p + 1);
     uint32_t n = 0, fn = 0;
+    /* a day then its time ("Thursday from 9:30", "jeudi après 9h30", "le 20 à partir de 10h") */
+    if (!p_clock && c_clock && a->grain == EX_GRAIN_DAY && !a->value_end[0] && !a->bound) {
+        uint32_t k = p1;
+        int b = 0;
+        while (k < c0) {
+            int bc = bound_cue(s, k, &n);
+            if (bc >= 0) {
+                b = bc ? bc : b;
+                k += n;
+            } else if (only_glue(s, k, k + 1)) {
+                k++;
+            } else {
+                break;
+            }
+        }
+        if (k == c0 && c0 - p1 <= 4) {
+            char day[11];
+            memcpy(day, a->value, 10);
+            day[10] = '\0';
+            memcpy(a->value, c->value, sizeof a->value);
+            memcpy(a->value, day, 10);
+            memcpy(a->value_end, c->value_end, sizeof a->value_end);
+            if (a->value_end[0])
+                memcpy(a->value_end, day, 10);
+            a->grain = c->grain;
+            a->bound = (uint8_t)(b ? b : c->bound);
+            a->end = c->end;
+            v->len--;
+            *core0 = c0;
+            return true;
+        }
+    }
     /* a time of day (or a range of times) then its day */
     if (p_clock && !c_clock && c->grain == EX_GRAIN_DAY && !c->value_end[0] && only_glue(s, p1, c0)) {
         char day[11];
@@ -1997,9 +2189,13 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
     }
     /* a range: separator between, same grain */
     uint32_t k = p1;
-    bool from = p0 > 0 && lookup_kind(s, p0 - 1, K_RANGEFROM, &fn) != INT16_MIN && fn == 1;
+    bool p_dated = *core0 != p0; /* a day joined before its time: that day holds */
+    p0 = *core0;
+    bool from = p0 > 0 && (lookup_kind(s, p0 - 1, K_RANGEFROM, &fn) != INT16_MIN ||
+                           lookup_kind(s, p0 - 1, K_OF, &fn) != INT16_MIN) && fn == 1;
     if (!from && p0 > 1 && lookup_kind(s, p0 - 2, K_RANGEFROM, &fn) != INT16_MIN && fn == 1 &&
-        lookup_kind(s, p0 - 1, K_DAYPREFIX, &n) != INT16_MIN)
+        (lookup_kind(s, p0 - 1, K_DAYPREFIX, &n) != INT16_MIN ||
+         lookup_kind(s, p0 - 1, K_ARTICLE, &n) != INT16_MIN))
         from = true, fn = 2; /* "entre le 13 …" */
     if (k < c0 && lookup_kind(s, k, K_RANGESEP, &n) != INT16_MIN)
         k += n;
@@ -2008,10 +2204,26 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
         k += n; /* "entre … et …", "de 9h à 11h" */
     else
         return false;
-    if (k < c0 && lookup_kind(s, k, K_DAYPREFIX, &n) != INT16_MIN)
+    if (k < c0 && (lookup_kind(s, k, K_DAYPREFIX, &n) != INT16_MIN ||
+                   lookup_kind(s, k, K_ARTICLE, &n) != INT16_MIN))
         k += n;
     if (k != c0 || a->grain != c->grain || a->value_end[0] || a->bound || c->bound)
         return false;
+    if (p_clock && c_clock && a->grain == EX_GRAIN_MINUTE) {
+        /* two times: the same day; "3:30 to 6 PM", "3:30-6:00pm": the p.m. of the end also
+         * holds for a start without its own */
+        int ha = 0, ma = 0, hc = 0, mc = 0;
+        if (sscanf(a->value + 11, "%2d:%2d", &ha, &ma) != 2 ||
+            sscanf(c->value + 11, "%2d:%2d", &hc, &mc) != 2)
+            return false;
+        if (p_dated || memcmp(a->value, c->value, 10) < 0)
+            memcpy(c->value, a->value, 10);
+        else
+            memcpy(a->value, c->value, 10);
+        if (!p_ampm && c_ampm && ha < 12 && hc >= 12 && ha + 12 <= hc)
+            ha += 12;
+        snprintf(a->value + 10, sizeof a->value - 10, "T%02d:%02d", ha, ma);
+    }
     if (p_bare && c->grain == EX_GRAIN_DAY) { /* "entre le 13 et le 15 juillet": 13 juillet */
         int y, m, d;
         if (sscanf(c->value, "%4d-%2d-%2d", &y, &m, &d) != 3)
@@ -2044,17 +2256,36 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
 /* "à partir du 8 mars", "after 2 pm", "avant 16h", "by the end of the year", "depuis 1997":
  * a cue just before item k (first token c0) makes it an open interval; the cue joins its span.
  * A "before" on an interval keeps its end ("by the end of the month": up to the month's end). */
+/* A cue of an open interval at token k: EX_DATE_BOUND_AFTER / _BEFORE, 0 for a cue that bounds
+ * nothing, -1 when k holds none. Sets *n. */
+static int bound_cue(scan *s, uint32_t k, uint32_t *n)
+{
+    const dentry *e = k < s->ntok ? lookup(s, k, n) : NULL;
+    if (!e)
+        return -1;
+    if (e->kind == K_AFTER)
+        return EX_DATE_BOUND_AFTER;
+    if (e->kind == K_BEFORE)
+        return EX_DATE_BOUND_BEFORE;
+    if ((e->kind == K_YEARCUE || e->kind == K_RANGESEP || e->kind == K_RANGEFROM) &&
+        (e->val == 1 || e->val == 2))
+        return e->val;
+    return -1;
+}
+
 static void open_bound(scan *s, uint32_t k, uint32_t c0)
 {
+    uint32_t an = 0;
+    if (c0 > 1 && (lookup_kind(s, c0 - 1, K_ARTICLE, &an) != INT16_MIN ||
+                   lookup_kind(s, c0 - 1, K_DAYPREFIX, &an) != INT16_MIN) && an == 1)
+        c0--; /* "by the end of the month", "après le 1er novembre" */
     for (uint32_t len = 1; len <= 3 && len <= c0; len++) {
         uint32_t n = 0;
         const dentry *e = lookup(s, c0 - len, &n);
         if (!e || n != len)
             continue;
-        int b = e->kind == K_AFTER ? EX_DATE_BOUND_AFTER
-                : e->kind == K_BEFORE ? EX_DATE_BOUND_BEFORE
-                : e->kind == K_YEARCUE && (e->val == 1 || e->val == 2) ? e->val : 0;
-        if (!b)
+        int b = bound_cue(s, c0 - len, &n);
+        if (b <= 0)
             continue;
         ex_date *d = &EX_VEC_AT(s->doc->dates, ex_date, k);
         d->bound = (uint8_t)b;
@@ -2064,7 +2295,7 @@ static void open_bound(scan *s, uint32_t k, uint32_t c0)
         } else if (b == EX_DATE_BOUND_AFTER) {
             d->value_end[0] = '\0';
         }
-        if (e->kind != K_YEARCUE)
+        if (e->kind != K_YEARCUE && s->tok[c0 - len].start < d->start)
             d->start = s->tok[c0 - len].start;
         return;
     }
@@ -2123,7 +2354,8 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
         s.ref_min = 0;
     uint32_t i = 0;
     uint32_t prev_i0 = 0, prev_i1 = 0; /* tokens of the last item, when it is the last of the vec */
-    bool prev_clock = false;
+    uint32_t prev_core = 0;            /* where its last part (a time after a day) begins */
+    bool prev_clock = false, prev_ampm = false;
     int prev_bare = 0;
     while (i < s.ntok) {
         uint32_t next = i + 1;
@@ -2141,17 +2373,22 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
             ex_date *cur = &EX_VEC_AT(doc->dates, ex_date, before);
             while (i0 + 1 < next && s.tok[i0].start < cur->start)
                 i0++;
-            bool clock = s.last_clock;
+            bool clock = s.last_clock, ampm = clock && s.last_ampm;
             int bare = s.last_bare_day;
-            if (before > 0 && prev_i1 <= i0 && join_items(&s, before - 1, prev_i0, prev_i1, i0,
-                                                          prev_clock, prev_bare, clock)) {
+            uint32_t core = prev_core;
+            if (before > 0 && prev_i1 <= i0 &&
+                join_items(&s, before - 1, prev_i0, prev_i1, i0, prev_clock, prev_bare, clock,
+                           prev_ampm, ampm, &core)) {
                 prev_i1 = next; /* merged into the previous item */
+                prev_core = core;
+                prev_clock = prev_clock || clock;
                 prev_bare = 0;
             } else {
                 open_bound(&s, before, i0);
-                prev_i0 = i0;
+                prev_i0 = prev_core = i0;
                 prev_i1 = next;
                 prev_clock = clock;
+                prev_ampm = ampm;
                 prev_bare = bare;
             }
         }
