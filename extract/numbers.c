@@ -61,7 +61,10 @@ struct ex_numbers_res {
     nmap suffixes;      /* "bn" → mult, "er" → ord */
     bool word_first[256]; /* first bytes of number words (lower case): a cheap pre-filter */
     uint32_t pre_shape[256]; /* like word_shape, for the first word of "+pre" currency phrases */
+    uint32_t cur_shape[256]; /* like word_shape, for the first word of every currency phrase */
+    bool tens_first[256];    /* first bytes of tens words: "twentyfifth" may be glued */
     uint32_t word_shape[256]; /* per first byte: bit min(len, 31) set if a word has that length */
+    uint32_t word_shape2[256][32]; /* the same per first byte and second byte (& 31) */
 };
 
 static uint64_t hash_bytes(const char *s, size_t n)
@@ -340,24 +343,20 @@ ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err
                 const nmap_entry *en = &r->words[l].slots[k];
                 r->word_first[(unsigned char)en->key[0]] = true;
                 r->word_shape[(unsigned char)en->key[0]] |= 1u << (en->keylen < 31 ? en->keylen : 31);
-                if (!is_tens(en))
-                    continue;
-                /* a tens word glued to a unit or ordinal ("twentyfifth", "thirtyone") */
-                for (size_t u = 0; u < r->words[l].cap; u++) {
-                    const nmap_entry *un = &r->words[l].slots[u];
-                    if (un->key && is_digit_word(un)) {
-                        size_t len = en->keylen + un->keylen;
-                        r->word_shape[(unsigned char)en->key[0]] |= 1u << (len < 31 ? len : 31);
-                    }
-                }
+                r->word_shape2[(unsigned char)en->key[0]][(unsigned char)en->key[1] & 31] |=
+                    1u << (en->keylen < 31 ? en->keylen : 31);
+                if (is_tens(en))
+                    r->tens_first[(unsigned char)en->key[0]] = true;
             }
     for (int l = 0; l < 2; l++)
         for (size_t k = 0; k < r->currencies[l].cap; k++) {
             const nmap_entry *en = &r->currencies[l].slots[k];
-            if (!en->key || en->kind != 1)
+            if (!en->key)
                 continue;
-            size_t w = strcspn(en->key, " -");
-            r->pre_shape[(unsigned char)en->key[0]] |= 1u << (w < 31 ? w : 31);
+            size_t w = strcspn(en->key, " -.'");
+            r->cur_shape[(unsigned char)en->key[0]] |= 1u << (w < 31 ? w : 31);
+            if (en->kind == 1)
+                r->pre_shape[(unsigned char)en->key[0]] |= 1u << (w < 31 ? w : 31);
         }
     res->numbers = r;
     return EX_OK;
@@ -525,7 +524,8 @@ static const nmap_entry *number_word(const nctx *c, const char *s, size_t n)
 {
     /* cheap reject before any lower-casing or hashing: no number word has this first byte and
      * length (number words hold no typographic apostrophe, so the raw length is the key's) */
-    if (!n || !(c->r->word_shape[(unsigned char)tolower((unsigned char)s[0])] &
+    if (!n || !(c->r->word_shape2[ascii_lower((unsigned char)s[0])]
+                                 [n > 1 ? ascii_lower((unsigned char)s[1]) & 31 : 0] &
                 (1u << (n < 31 ? n : 31))))
         return NULL;
     for (int k = 0; k < 2; k++) {
@@ -543,6 +543,7 @@ typedef struct wacc {
     int atoms, last_kind;
     double last_value, mult;
     bool ordinal, done;
+    bool point; /* the first word was a decimal point word ("point 77") */
 } wacc;
 
 /* Adds one number-word atom; returns false if it cannot continue the number. */
@@ -552,8 +553,10 @@ static bool word_atom(wacc *w, const nmap_entry *en)
         return false;
     int k = en->kind;
     double v = en->value;
-    if (k == NW_POINT)
+    if (k == NW_POINT) {
+        w->point = w->atoms == 0;
         return false; /* read by point_decimals */
+    }
     if (k == NW_AND)
         return w->atoms > 0;
     if (k == NW_UNIT || k == NW_ONE || k == NW_ORD) {
@@ -598,7 +601,9 @@ static bool word_token(const nctx *c, uint32_t i, wacc *w)
         while (q < n && s[q] != '-')
             q++;
         const nmap_entry *en = q > p ? number_word(c, s + p, q - p) : NULL;
-        if (!en && q - p >= 8) {
+        if (!en && q - p >= 8 && c->r->tens_first[ascii_lower((unsigned char)s[p])] &&
+            ((s[q - 2] == 't' && s[q - 1] == 'h') || (s[q - 2] == 's' && s[q - 1] == 't') ||
+             (s[q - 2] == 'n' && s[q - 1] == 'd') || (s[q - 2] == 'r' && s[q - 1] == 'd'))) {
             /* a tens word glued to a unit or ordinal: "twentyfifth", "thirtyone" */
             for (size_t cut = 5; cut <= 7 && !en; cut++) {
                 const nmap_entry *t = number_word(c, s + p, cut);
@@ -609,7 +614,9 @@ static bool word_token(const nctx *c, uint32_t i, wacc *w)
             }
         }
         if (!en || !word_atom(w, en)) {
+            bool pt = w->point;
             *w = save;
+            w->point = pt;
             return false;
         }
         p = q + 1;
@@ -702,7 +709,15 @@ static void mult_after(const nctx *c, uint32_t j, qty *q)
 /* Is a currency word ("dollar", "euro") at token j, not followed by "of"/"de" ("a pound of")? */
 static bool currency_word_at(const nctx *c, uint32_t j)
 {
-    if (j >= c->ntok || c->tok[j].kind != EX_TOK_WORD || !lookup_span(c, c->r->currencies, j, j + 1))
+    if (j >= c->ntok || c->tok[j].kind != EX_TOK_WORD)
+        return false;
+    uint32_t n = 0, tl = tok_len(c, j);
+    const char *t = tok_text(c, j);
+    while (n < tl && t[n] != '-' && t[n] != '.' && t[n] != '\'')
+        n++;
+    unsigned char b0 = ascii_lower((unsigned char)t[0]);
+    if (!(c->r->cur_shape[b0] & (1u << (n < 31 ? n : 31))) ||
+        !lookup_span(c, c->r->currencies, j, j + 1))
         return false;
     return !(is_word(c, j + 1, "of") || is_word(c, j + 1, "de") || is_word(c, j + 1, "d'"));
 }
@@ -796,14 +811,23 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
                 return false;
             q->b = i + 2;
         }
+        if (q->ordinal || q->mult != 1 || q->b >= c->ntok || c->tok[q->b].kind != EX_TOK_WORD)
+            return true;
+        const nmap_entry *en = number_word(c, tok_text(c, q->b), tok_len(c, q->b));
+        if (!en)
+            return true;
         double frac;
         uint32_t nx;
-        if (!q->ordinal && q->mult == 1 && !q->cur && plain_int(c, i, &num) &&
+        if (en->kind == NW_POINT && !q->cur && plain_int(c, i, &num) &&
             point_decimals(c, i + 1, &frac, &nx)) { /* "1 point 1" */
             q->value += frac;
             q->b = nx;
+            mult_after(c, q->b, q);
+        } else if (en->kind == NW_MULT || en->kind == NW_HUNDRED) {
+            q->value *= en->value;
+            q->mult = en->value;
+            q->b++;
         }
-        mult_after(c, q->b, q);
         return true;
     }
     if (c->tok[i].kind != EX_TOK_WORD ||
@@ -811,15 +835,7 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
         return false;
     double frac;
     uint32_t nx;
-    if ((i == 0 || c->tok[i - 1].kind != EX_TOK_WORD) && point_decimals(c, i, &frac, &nx)) {
-        q->value = frac; /* "point 77" (not "the point 5 of the plan") */
-        q->mult = 1;
-        q->ordinal = false;
-        q->b = nx;
-        mult_after(c, q->b, q);
-        return true;
-    }
-    wacc w = {0, 0, 0, -1, 0, 1, false, false};
+    wacc w = {0, 0, 0, -1, 0, 1, false, false, false};
     uint32_t j = i;
     while (j < c->ntok && j < i + 12) {
         if (word_token(c, j, &w)) {
@@ -835,6 +851,15 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
             continue;
         }
         break;
+    }
+    if (j == i && w.point && (i == 0 || c->tok[i - 1].kind != EX_TOK_WORD) &&
+        point_decimals(c, i, &frac, &nx)) {
+        q->value = frac; /* "point 77" (not "the point 5 of the plan") */
+        q->mult = 1;
+        q->ordinal = false;
+        q->b = nx;
+        mult_after(c, q->b, q);
+        return true;
     }
     /* a trailing connector ("vingt et") is not part of the number */
     while (j > i && w.atoms > 0) {
@@ -873,8 +898,8 @@ static bool is_word(const nctx *c, uint32_t i, const char *w)
                 return false;
         return true;
     }
-    if (tl != wl + 2) /* only a typographic apostrophe (3 bytes for 1) changes the length */
-        return false;
+    if (tl != wl + 2 || !memchr(tok_text(c, i), 0xE2, tl))
+        return false; /* only a typographic apostrophe (3 bytes for 1) changes the length */
     char key[32];
     size_t n = tok_len(c, i) < 24 ? norm_key(tok_text(c, i), tok_len(c, i), key, sizeof key) : 0;
     return n && strcmp(key, w) == 0;
@@ -920,6 +945,14 @@ static const char *currency_after(const nctx *c, uint32_t b, uint32_t hi, uint32
     uint32_t s = b;
     if (is_word(c, s, "de") || is_word(c, s, "d'") || is_word(c, s, "of"))
         s++;
+    if (s >= hi || c->tok[s].kind != EX_TOK_WORD)
+        return NULL;
+    uint32_t fl = tok_len(c, s), fw = 0;
+    const char *ft = tok_text(c, s);
+    while (fw < fl && ft[fw] != '-' && ft[fw] != '.' && ft[fw] != '\'')
+        fw++;
+    if (!(c->r->cur_shape[ascii_lower((unsigned char)ft[0])] & (1u << (fw < 31 ? fw : 31))))
+        return NULL; /* no currency phrase starts with a word of this shape */
     for (uint32_t k = 4; k >= 1; k--) { /* up to "l" "." "e" "." */
         if (s + k > hi)
             continue;
@@ -976,6 +1009,9 @@ static bool is_cents_word(const nctx *c, uint32_t i)
                                         "kopecks", "kopeks"};
     if (i >= c->ntok || c->tok[i].kind != EX_TOK_WORD || tok_len(c, i) > 8)
         return false;
+    unsigned char b0 = ascii_lower((unsigned char)tok_text(c, i)[0]);
+    if (b0 != 'c' && b0 != 'p' && b0 != 's' && b0 != 'k')
+        return false; /* the first letters of the words below */
     for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
         if (is_word(c, i, words[k]))
             return true;
@@ -1042,8 +1078,9 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
         c->tok[i].kind == EX_TOK_OTHER)
         return false;
     /* "a $4.7 billion deal", "a US$ 5 fee": the article counts one amount */
-    if (i + 2 < hi && (is_word(c, i, "a") || is_word(c, i, "an")) &&
-        (c->tok[i + 1].kind == EX_TOK_SYMBOL || (c->tok[i + 1].flags & EX_TF_ALLCAPS))) {
+    if (i + 2 < hi && tok_len(c, i) <= 2 &&
+        (c->tok[i + 1].kind == EX_TOK_SYMBOL || (c->tok[i + 1].flags & EX_TF_ALLCAPS)) &&
+        (is_word(c, i, "a") || is_word(c, i, "an"))) {
         found g;
         if (read_mention(c, i + 1, i + 1, hi, &g) && g.currency && g.from == i + 1 &&
             isnan(g.min) && !g.cents) {
@@ -1069,8 +1106,9 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
         else
             cur = NULL; /* a capitalised word: may still hold a glued code ("USD1,23") */
     }
-    if (!cur && c->tok[i].kind == EX_TOK_WORD && c->r->pre_shape[ascii_lower(
-                                                     (unsigned char)tok_text(c, i)[0])]) {
+    if (!cur && c->tok[i].kind == EX_TOK_WORD && i + 1 < hi &&
+        (c->r->pre_shape[ascii_lower((unsigned char)tok_text(c, i)[0])] &
+         (1u << (tok_len(c, i) < 31 ? tok_len(c, i) : 31)))) {
         /* a currency word that may come first: "ringgit 42", "malaysian ringgits 42" */
         for (uint32_t k = 3; k >= 1; k--) {
             if (i + k >= hi || c->tok[i + k].kind != EX_TOK_NUMBER)
@@ -1245,7 +1283,12 @@ ex_status ex_stage_numbers(ex_doc *doc, char *err, size_t errlen)
                 uint32_t n = c.tok[i].end - c.tok[i].start, seg = 0;
                 while (seg < n && w[seg] != '-')
                     seg++;
-                if (!((c.r->word_shape[b0] | c.r->pre_shape[b0]) & (1u << (seg < 31 ? seg : 31)))) {
+                bool glued = seg >= 8 && seg == n && c.r->tens_first[b0] &&
+                             ((w[n - 2] == 't' && w[n - 1] == 'h') || (w[n - 2] == 's' && w[n - 1] == 't') ||
+                              (w[n - 2] == 'n' && w[n - 1] == 'd') || (w[n - 2] == 'r' && w[n - 1] == 'd'));
+                if (!glued &&
+                    !((c.r->word_shape2[b0][seg > 1 ? ascii_lower((unsigned char)w[1]) & 31 : 0] |
+                       c.r->pre_shape[b0]) & (1u << (seg < 31 ? seg : 31)))) {
                     i++;
                     continue;
                 }
