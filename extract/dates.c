@@ -87,6 +87,11 @@ struct ex_dates_res {
     dentry *e;
     size_t n, cap;
     ex_wordset *prefixes; /* every byte prefix of every key: lets lookup stop at once */
+    uint32_t *slot;       /* open addressing: key hash → 1 + index into e (0 = empty) */
+    size_t slot_mask;
+    bool single[128];     /* a key may begin with a one-byte token of this ASCII byte */
+    uint32_t first[128][32]; /* [b0][b1 & 31]: bit L set when a key starting with ASCII bytes b0 b1
+                                may begin with a token of L bytes (31 = 31 or more) */
 };
 
 static void dates_res_destroy(struct ex_dates_res *d)
@@ -97,7 +102,29 @@ static void dates_res_destroy(struct ex_dates_res *d)
         free(d->e[i].key);
     free(d->e);
     ex_wordset_free(d->prefixes);
+    free(d->slot);
     free(d);
+}
+
+static uint64_t key_hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The entry whose key is the n bytes at s (lower case), or NULL. */
+static const dentry *find_key(const struct ex_dates_res *d, const char *s, size_t n)
+{
+    size_t h = (size_t)key_hash(s, n) & d->slot_mask;
+    while (d->slot[h]) {
+        const dentry *e = &d->e[d->slot[h] - 1];
+        if (strncmp(e->key, s, n) == 0 && e->key[n] == '\0')
+            return e;
+        h = (h + 1) & d->slot_mask;
+    }
+    return NULL;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -179,8 +206,26 @@ ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, 
     }
     qsort(d->e, d->n, sizeof *d->e, entry_cmp);
     d->prefixes = ex_wordset_new();
-    for (size_t i = 0; d->prefixes && i < d->n; i++) {
+    size_t ns = 64;
+    while (ns < 2 * d->n)
+        ns *= 2;
+    d->slot = calloc(ns, sizeof *d->slot);
+    d->slot_mask = ns - 1;
+    for (size_t i = 0; d->prefixes && d->slot && i < d->n; i++) {
         size_t klen = strlen(d->e[i].key);
+        const unsigned char *kk = (const unsigned char *)d->e[i].key;
+        size_t h = (size_t)key_hash(d->e[i].key, klen) & d->slot_mask;
+        while (d->slot[h] && strcmp(d->e[d->slot[h] - 1].key, d->e[i].key) != 0)
+            h = (h + 1) & d->slot_mask;
+        if (!d->slot[h]) /* the first of equal keys, as the binary search gave one */
+            d->slot[h] = (uint32_t)i + 1;
+        if (kk[0] < 0x80 && (klen == 1 || strchr(" '-./,", kk[1])))
+            d->single[kk[0]] = true;
+        if (klen >= 2 && kk[0] < 0x80 && kk[1] < 0x80)
+            for (size_t p = 2; p <= klen; p++) /* where a token may end inside the key */
+                if (p == klen || strchr(" '-./,", kk[p]) || strchr("'-./,", kk[p - 1]))
+                    d->first[kk[0]][kk[1] & 31] |= 1u << (p < 31 ? p : 31);
+
         for (size_t k = 1; k <= klen; k++) {
             if (ex_wordset_add(d->prefixes, d->e[i].key, k) < 0) {
                 dates_res_destroy(d);
@@ -188,7 +233,7 @@ ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, 
             }
         }
     }
-    if (!d->prefixes) {
+    if (!d->prefixes || !d->slot) {
         dates_res_destroy(d);
         return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
     }
@@ -297,26 +342,40 @@ static const dentry *lookup(const scan *s, uint32_t i, uint32_t *ntok)
 
 static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok)
 {
-    char buf[160], low[160];
-    size_t blen = 0;
+    char low[200];
+    size_t ll = 0;
     const dentry *best = NULL;
+    {
+        /* cheap reject: no key starts with the token's first two (ASCII) bytes */
+        const unsigned char *p = (const unsigned char *)s->doc->text + s->tok[i].start;
+        uint32_t tl = s->tok[i].end - s->tok[i].start;
+        if (tl >= 2 && p[0] < 0x80 && p[1] < 0x80) {
+            unsigned char b0 = p[0] >= 'A' && p[0] <= 'Z' ? p[0] + 32 : p[0];
+            unsigned char b1 = p[1] >= 'A' && p[1] <= 'Z' ? p[1] + 32 : p[1];
+            if (!(s->dr->first[b0][b1 & 31] & (1u << (tl < 31 ? tl : 31))))
+                return NULL;
+        } else if (tl == 1 && p[0] < 0x80 &&
+                   !s->dr->single[p[0] >= 'A' && p[0] <= 'Z' ? p[0] + 32 : p[0]]) {
+            return NULL;
+        }
+    }
     for (uint32_t k = 0; k < MAX_PHRASE && i + k < s->ntok; k++) {
         const ex_token *t = &s->tok[i + k];
         uint32_t len = t->end - t->start;
         if (k > 0 && t->start > s->tok[i + k - 1].end) {
-            if ((t->flags & EX_TF_PARA_START) || blen + 1 >= sizeof buf)
+            if ((t->flags & EX_TF_PARA_START) || ll + 1 >= sizeof low)
                 break;
-            buf[blen++] = ' ';
+            low[ll++] = ' ';
         }
-        if (blen + len >= sizeof buf)
+        if (ll + 2 * (size_t)len + 8 >= sizeof low)
             break;
-        memcpy(buf + blen, s->doc->text + t->start, len);
-        blen += len;
-        int ll = ex_utf8_lower(buf, blen, low, sizeof low);
-        if (ll < 0 || !ex_wordset_has(s->dr->prefixes, low, (size_t)ll))
+        int r = ex_utf8_lower(s->doc->text + t->start, len, low + ll, sizeof low - ll);
+        if (r < 0)
+            break;
+        ll += (size_t)r; /* each token lowered once, appended */
+        if (!ex_wordset_has(s->dr->prefixes, low, ll))
             break; /* no key starts with this: no longer phrase can match either */
-        dentry key = {.key = low};
-        const dentry *e = bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp);
+        const dentry *e = find_key(s->dr, low, ll);
         if (e && e->cap && !(s->tok[i].flags & EX_TF_CAP)) {
             /* "march 3", "the 1st of march", "19th to 21st aug": a lower-case month that a
              * capital would otherwise be required for is a month beside a day number */
