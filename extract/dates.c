@@ -64,7 +64,7 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN
+    K_ARTICLE, K_WITHIN, K_HIJRI
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -73,7 +73,7 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within"};
+    "article", "within", "hijri"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -322,6 +322,7 @@ static const char *tok_text(const scan *s, uint32_t i, uint32_t *len)
 
 /* The longest table entry spelled by tokens i.. (up to MAX_PHRASE); sets *ntok. */
 static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok);
+static int lookup_kind(const scan *s, uint32_t i, int kind, uint32_t *ntok);
 
 /* lookup_uncached, memoised per token: the grammar asks about the same token many times. */
 static const dentry *lookup(const scan *s, uint32_t i, uint32_t *ntok)
@@ -382,9 +383,12 @@ static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok)
             uint32_t nx = i + k + 1;
             bool num_after = nx < s->ntok && s->tok[nx].kind == EX_TOK_NUMBER;
             bool num_before = i > 0 && s->tok[i - 1].kind == EX_TOK_NUMBER;
-            bool of_before = i > 1 && s->tok[i - 2].kind == EX_TOK_NUMBER &&
-                             s->tok[i - 1].end - s->tok[i - 1].start == 2;
-            if (e->kind != K_MONTH || !(num_after || num_before || of_before))
+            uint32_t dn = 0;
+            bool of_before = i > 1 && s->tok[i - 1].end - s->tok[i - 1].start == 2 &&
+                             (s->tok[i - 2].kind == EX_TOK_NUMBER ||
+                              lookup_kind(s, i - 2, K_DAYWORD, &dn) != INT16_MIN);
+            bool word_after = nx < s->ntok && lookup_kind(s, nx, K_DAYWORD, &dn) != INT16_MIN;
+            if (e->kind != K_MONTH || !(num_after || num_before || of_before || word_after))
                 e = NULL;
         }
         if (e) {
@@ -618,9 +622,13 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
     if (ampm == INT16_MIN) {
         ampm = ampm_at(s, i + 1, &an, &part);
         uint32_t pn0 = 0;
-        if (ampm != INT16_MIN && part && !sep &&
+        if (ampm != INT16_MIN && part && !sep && an < 2 &&
             (hh > 12 || i == 0 || lookup_kind(s, i - 1, K_AT, &pn0) == INT16_MIN || pn0 != 1))
-            ampm = INT16_MIN; /* "il a marqué 3 ce soir" is no time; "at 8 tonight" is */
+            ampm = INT16_MIN; /* "il a marqué 3 ce soir" is no time; "at 8 tonight", "3 in the
+                                 morning" are */
+        if (ampm != INT16_MIN && part && !sep && lookup_kind(s, i + 1, K_THIS, &pn0) != INT16_MIN &&
+            (i == 0 || lookup_kind(s, i - 1, K_AT, &pn0) == INT16_MIN))
+            ampm = INT16_MIN;
     }
     if (ampm != INT16_MIN && part && (hh < 1 || hh > 12)) {
         n += an; /* "15h ce soir": a 24-hour time already */
@@ -1085,6 +1093,8 @@ static ex_status emit_daypart(scan *s, uint32_t i0, uint32_t j, long day, bool r
     if (timed) {
         if (sh >= 12 && hh < 12)
             hh += 12;
+        if (s->future && relative && day == s->ref && s->ref_has_time && hh * 60 + mi < s->ref_min)
+            day++; /* "this morning at 3" said at 4:30, looking ahead: tomorrow's */
         int y, m, d;
         civil_from_days(day, &y, &m, &d);
         *next = k + tn;
@@ -1124,9 +1134,32 @@ static long nth_weekday(int y, int m, int n, int wd)
     return first + ((wd - weekday_of(first) + 7) % 7) + 7L * (n - 1);
 }
 
+/* Day d of month m of Hijri year hy by the arithmetic (tabular) Islamic calendar; the observed
+ * date, set by the sighting of the moon, may differ by a day. */
+static long hijri_day(int hy, int m, int d)
+{
+    long jdn = d + (59L * (m - 1) + 1) / 2 + (hy - 1) * 354L + (3 + 11L * hy) / 30 + 1948439L;
+    return jdn - 2440588L; /* Julian day number of 1970-01-01 */
+}
+
+/* The first day d of Hijri month m that falls in Gregorian year y. */
+static long hijri_in(int y, int m, int d)
+{
+    int hy = (int)((y - 622) * 33L / 32);
+    for (int k = hy - 1; k <= hy + 2; k++) {
+        long day = hijri_day(k, m, d);
+        int gy, gm, gd;
+        civil_from_days(day, &gy, &gm, &gd);
+        if (gy == y)
+            return day;
+    }
+    return hijri_day(hy, m, d);
+}
+
 static bool is_holiday(int kind)
 {
-    return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER;
+    return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER ||
+           kind == K_HIJRI;
 }
 
 /* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), or
@@ -1138,6 +1171,7 @@ static long holiday_in(const dentry *e, int y)
     case K_NTHWD:
         return nth_weekday(y, e->val / 1000, e->val / 100 % 10, e->val / 10 % 10) + e->val % 10;
     case K_EASTER: return easter_day(y) + e->val;
+    case K_HIJRI: return hijri_in(y, e->val / 100, e->val % 100 ? e->val % 100 : 1);
     default: return orthodox_easter_day(y) + e->val;
     }
 }
@@ -1148,11 +1182,15 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
                               int mode, uint32_t *next)
 {
     int yy = tok_year(s, j + n);
-    if (yy >= 0) {
-        if (e->kind == K_FIXED && !valid_ymd(yy, e->val / 100, e->val % 100))
-            yy = -1;
-        else
-            return emit_day(s, i0, j + n + 1, holiday_in(e, yy), false, next);
+    bool month = e->kind == K_HIJRI && e->val % 100 == 0; /* "Ramadan": the whole month */
+    if (yy >= 0 && !(e->kind == K_FIXED && !valid_ymd(yy, e->val / 100, e->val % 100))) {
+        long d0 = holiday_in(e, yy);
+        if (month) {
+            *next = j + n + 1;
+            return emit_span(s, i0, j + n + 1, EX_GRAIN_DAY, d0, 0, d0 + 29 - (e->val / 100 % 2 == 0), 0,
+                             false);
+        }
+        return emit_day(s, i0, j + n + 1, d0, false, next);
     }
     long best = LONG_MIN;
     for (int y = s->ref_y - 1; y <= s->ref_y + 1; y++) {
@@ -1160,9 +1198,7 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
             continue;
         long d = holiday_in(e, y);
         bool ok;
-        if (mode == 2)
-            ok = y == s->ref_y;
-        else if (mode == -1)
+        if (mode == -1)
             ok = d < s->ref;
         else if (mode == 1)
             ok = d > s->ref;
@@ -1170,12 +1206,17 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
             ok = s->future ? d >= s->ref : d <= s->ref;
         if (!ok)
             continue;
-        bool later_first = mode == -1 || (mode == 0 && !s->future);
+        bool later_first = mode == -1 || (mode != 1 && !s->future);
         if (best == LONG_MIN || (later_first ? d > best : d < best))
             best = d;
     }
     if (best == LONG_MIN)
         return EX_OK; /* cannot happen for valid tables */
+    if (month) {
+        *next = j + n;
+        return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, best + 29 - (e->val / 100 % 2 == 0), 0,
+                         true);
+    }
     return emit_day(s, i0, j + n, best, true, next);
 }
 
@@ -1585,11 +1626,15 @@ static bool match_minutes_clock(scan *s, uint32_t i, uint32_t *next)
             n += un; /* "minutes" */
     }
     uint32_t j = i + n;
-    int dir = lookup_kind(s, j, K_PAST, &pn);
+    int dir = lookup_kind(s, j, K_PAST, &pn); /* "past": +1 */
     if (dir == INT16_MIN) {
-        int cue = lookup_kind(s, j, K_YEARCUE, &pn); /* "after" 1, "before" 2 */
-        if (cue == 1 || cue == 2)
-            dir = cue == 1 ? 1 : -1;
+        const dentry *c = j < s->ntok ? lookup(s, j, &pn) : NULL;
+        if (c && c->kind == K_YEARCUE && (c->val == 1 || c->val == 2))
+            dir = c->val == 1 ? 1 : -1; /* "twenty after 3pm", "ten before noon" */
+        else if (c && c->kind == K_RANGESEP && c->val == 3)
+            dir = -1; /* "a quarter to noon", "20 minutes to 2pm" */
+        else if (c && c->kind == K_RANGEFROM && c->val == 1)
+            dir = 1; /* "15 minutes from 1pm" */
         else
             return false;
     }
@@ -1865,11 +1910,13 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         return emit(s, i, i + n, EX_GRAIN_YEAR, s->ref_y + e->val, 0, 0, 0, 0, true);
     case K_WEEKDAY:
     case K_LAST:
+    case K_PAST: /* "past" reads as "last" before a period ("the past 2 weeks") */
     case K_NEXT:
     case K_THIS:
     case K_ON: {
         /* [ce|this|on|last|next] WEEKDAY [dernier|prochain] [explicit date] */
-        int mode = e->kind == K_LAST ? -1 : e->kind == K_NEXT ? 1 : e->kind == K_THIS ? 2 : 0;
+        int mode = e->kind == K_LAST || e->kind == K_PAST ? -1
+                   : e->kind == K_NEXT ? 1 : e->kind == K_THIS ? 2 : 0;
         uint32_t j = i;
         if (e->kind != K_WEEKDAY)
             j += n;
@@ -1960,7 +2007,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 for (int dy = -1; dy <= 1 && ok2; dy++)
                     if (valid_ymd(s->ref_y + dy, m, d) &&
                         weekday_of(days_from_civil(s->ref_y + dy, m, d)) == wd &&
-                        labs(days_from_civil(s->ref_y + dy, m, d) - s->ref) < 200)
+                        labs(days_from_civil(s->ref_y + dy, m, d) - s->ref) < 370)
                         day = days_from_civil(s->ref_y + dy, m, d);
                 if (ok2)
                     return emit_day(s, i, end, day, true, next);
@@ -2104,6 +2151,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_NTHWD:
     case K_EASTER:
     case K_OEASTER:
+    case K_HIJRI:
         return emit_holiday(s, i, i, e, n, 0, next);
     case K_OF:
     case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */
