@@ -431,10 +431,12 @@ static long tok_int(const scan *s, uint32_t i, int *ndig)
 /* A day of month: "20", "1er", "20th" → 1..31, else -1. */
 static int tok_day(const scan *s, uint32_t i)
 {
-    if (i < s->ntok && s->tok[i].kind == EX_TOK_WORD) { /* "premier mars" */
+    if (i < s->ntok && s->tok[i].kind == EX_TOK_WORD) { /* "premier mars", "du treize au …" */
         uint32_t n = 0;
         int v = lookup_kind(s, i, K_DAYWORD, &n);
-        return v == INT16_MIN || n != 1 ? -1 : v;
+        if (v == INT16_MIN)
+            v = lookup_kind(s, i, K_NUM, &n);
+        return v == INT16_MIN || n != 1 || v < 1 || v > 31 ? -1 : v;
     }
     if (i >= s->ntok || s->tok[i].kind != EX_TOK_NUMBER)
         return -1;
@@ -508,7 +510,7 @@ static bool daypart_at(const scan *s, uint32_t j, int *sh, int *eh, bool *alone,
     int v = lookup_kind(s, j, K_DAYPART, n);
     if (v == INT16_MIN)
         return false;
-    *alone = v >= 10000 || *n >= 2;
+    *alone = v >= 10000;
     v %= 10000;
     *sh = v / 100;
     *eh = v % 100;
@@ -1017,6 +1019,12 @@ static long match_day_alone(const scan *s, uint32_t i)
                                       memcmp(p, "ou", 2) == 0)) ||
                         (len == 4 && memcmp(p, "dans", 4) == 0) ||
                         lookup_kind(s, i + 1, K_AT, &un) != INT16_MIN);
+        const dentry *ne = NULL;
+        if (!punct && !word_ok && t->kind == EX_TOK_WORD && t->start > s->tok[i].end) {
+            uint32_t nn = 0; /* "le 20 à partir de 10h", "le 20 jusqu'à 18h" */
+            ne = lookup(s, i + 1, &nn);
+            word_ok = ne && (ne->kind == K_AFTER || ne->kind == K_BEFORE || ne->kind == K_RANGESEP);
+        }
         if (!punct && !word_ok)
             return LONG_MIN;
     }
@@ -1730,6 +1738,8 @@ static long nearest_day(const scan *s, int dd)
     return LONG_MIN;
 }
 
+static int bound_cue(scan *s, uint32_t k, uint32_t *n);
+
 /* Tries every pattern at token i; on a match emits and sets *next past it. */
 static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
 {
@@ -1873,7 +1883,10 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         /* "à midi", "at midnight", "ce midi", "midi et quart": val = hour; only after
          * "à"/"at"/"vers"/"ce", or first in the text ("le canal du Midi" is not a time) */
         uint32_t pn = 0;
-        if (i > 0 && (lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1) &&
+        bool cue = false; /* "à partir de midi", "until noon" */
+        for (uint32_t back = 1; back <= 3 && back <= i && !cue; back++)
+            cue = bound_cue(s, i - back, &pn) > 0 && pn == back;
+        if (i > 0 && !cue && (lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1) &&
             (lookup_kind(s, i - 1, K_THIS, &pn) == INT16_MIN || pn != 1))
             break;
         int hh = e->val, mi = 0;
@@ -1971,9 +1984,10 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                     return emit_day(s, i, j2 + 1, day, true, next);
             }
         }
-        if (e->kind == K_LAST && lookup_kind(s, j, K_WEEKDAY, &n2) != INT16_MIN &&
-            match_nth_weekday(s, i, j, 5, next))
-            return s->status; /* "last friday of october" */
+        if (e->kind == K_LAST && match_nth_weekday(s, i, j, 5, next))
+            return s->status; /* "last friday of october", "le dernier week-end de septembre" */
+        if (e->kind == K_WEEKDAY && match_day_range(s, i, i, next))
+            return s->status; /* "samedi 13 au dimanche 15 juillet" */
         int wd = lookup_kind(s, j, K_WEEKDAY, &n2);
         if (wd == INT16_MIN)
             break;
@@ -2016,7 +2030,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         int dd = tok_day(s, jd);
         uint32_t an2 = 0;
         if (dd > 0 && jd == j &&
-            (jd + 1 >= s->ntok || s->tok[jd + 1].kind == EX_TOK_PUNCT ||
+            (jd + 1 >= s->ntok ||
+             (s->tok[jd + 1].kind == EX_TOK_PUNCT && s->tok[jd + 1].end - s->tok[jd + 1].start == 1 &&
+              strchr(",.;:)!?", s->doc->text[s->tok[jd + 1].start])) ||
              lookup_kind(s, jd + 1, K_AT, &an2) != INT16_MIN)) { /* "jeudi 15", "Thu 15th": the nearest 15th that is a Thursday */
             int step = s->future ? 1 : -1;
             int yy = s->ref_y, mm = s->ref_m;
@@ -2161,6 +2177,11 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             j += pn;
         if (match_day_range(s, i, j, next))
             return s->status;
+        if (e->kind == K_RANGEFROM && match_month_day_range(s, j, next)) {
+            if (s->status == EX_OK && s->doc->dates.len > 0) /* "from July 13-15" */
+                EX_VEC_AT(s->doc->dates, ex_date, s->doc->dates.len - 1).start = s->tok[i].start;
+            return s->status;
+        }
         break;
     }
     case K_WITHIN: { /* "within 2 weeks", "d'ici 2 semaines": up to that day */
@@ -2241,8 +2262,6 @@ static bool only_glue(const scan *s, uint32_t a, uint32_t b)
  * make one: a range ("du 10 juin au 1er juillet", "9h30 - 11h", "between 9:30 and 11:00",
  * "entre le 13 et le 15 juillet") or a time and its day ("13h30 samedi 21 septembre", "3pm
  * tomorrow", "9h30 - 11h jeudi"). Returns true when it joined (the new item is dropped). */
-static int bound_cue(scan *s, uint32_t k, uint32_t *n);
-
 static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c0, bool p_clock,
                        int p_bare, bool c_clock, bool p_ampm, bool c_ampm, uint32_t *core0)
 {
@@ -2258,8 +2277,9 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
             if (bc >= 0) {
                 b = bc ? bc : b;
                 k += n;
-            } else if (only_glue(s, k, k + 1)) {
-                k++;
+            } else if (only_glue(s, k, k + 1) || lookup_kind(s, k, K_OF, &n) != INT16_MIN ||
+                       lookup_kind(s, k, K_RANGEFROM, &n) != INT16_MIN) {
+                k++; /* "jeudi de 9h à 11h", "Thursday between 9:30 and 11:00" */
             } else {
                 break;
             }
@@ -2314,8 +2334,10 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
     if (k < c0 && (lookup_kind(s, k, K_DAYPREFIX, &n) != INT16_MIN ||
                    lookup_kind(s, k, K_ARTICLE, &n) != INT16_MIN))
         k += n;
-    if (k != c0 || a->grain != c->grain || a->value_end[0] || a->bound || c->bound)
+    if (k != c0 || a->grain != c->grain || a->value_end[0] || c->bound ||
+        (a->bound && !(from && a->bound == EX_DATE_BOUND_AFTER)))
         return false;
+    a->bound = 0; /* "from 9:30 to 11:00": a range, not an open start */
     if (p_clock && c_clock && a->grain == EX_GRAIN_MINUTE) {
         /* two times: the same day; "3:30 to 6 PM", "3:30-6:00pm": the p.m. of the end also
          * holds for a start without its own */
