@@ -64,7 +64,7 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN, K_HIJRI
+    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -73,7 +73,7 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within", "hijri"};
+    "article", "within", "hijri", "zone", "fixedobs"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -306,6 +306,7 @@ typedef struct scan {
     bool future;
     bool last_clock;    /* the last emit was a time of day with no date (emit_clock) */
     bool last_ampm;     /* the last time tok_time read had an explicit a.m./p.m. */
+    int ref_offset;     /* the reference's UTC offset in minutes ("…-02:00"); 0 when none */
     int last_bare_day;  /* the last emit was a day of month alone ("le 13"): that day, else 0 */
     ex_status status; /* of the last emit made by a helper that returns bool */
     /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
@@ -653,6 +654,24 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
     }
     if (hh > 23 || mm > 59)
         return false;
+    uint32_t zn = 0;
+    bool paren = i + n + 2 < s->ntok && s->tok[i + n].end - s->tok[i + n].start == 1 &&
+                 s->doc->text[s->tok[i + n].start] == '(';
+    int zone = lookup_kind(s, i + n + paren, K_ZONE, &zn);
+    uint32_t close = i + n + 1 + zn; /* "(BST)": the closing parenthesis */
+    if (zone != INT16_MIN && paren &&
+        (close >= s->ntok || s->tok[close].end - s->tok[close].start != 1 ||
+         s->doc->text[s->tok[close].start] != ')'))
+        zone = INT16_MIN;
+    if (zone != INT16_MIN) {
+        /* "8:00 GMT", "9 am (BST)": moved to the reference's offset when the day stays */
+        int t = hh * 60 + mm - zone + s->ref_offset;
+        if (t >= 0 && t < 1440) {
+            hh = t / 60;
+            mm = t % 60;
+            n += paren + zn + paren;
+        }
+    }
     *h = hh;
     *mi = mm;
     *ntok = n;
@@ -1167,7 +1186,7 @@ static long hijri_in(int y, int m, int d)
 static bool is_holiday(int kind)
 {
     return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER ||
-           kind == K_HIJRI;
+           kind == K_HIJRI || kind == K_FIXEDOBS;
 }
 
 /* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), or
@@ -1180,6 +1199,11 @@ static long holiday_in(const dentry *e, int y)
         return nth_weekday(y, e->val / 1000, e->val / 100 % 10, e->val / 10 % 10) + e->val % 10;
     case K_EASTER: return easter_day(y) + e->val;
     case K_HIJRI: return hijri_in(y, e->val / 100, e->val % 100 ? e->val % 100 : 1);
+    case K_FIXEDOBS: { /* observed on the nearest weekday: Saturday → Friday, Sunday → Monday */
+        long d = days_from_civil(y, e->val / 100, e->val % 100);
+        int wd = weekday_of(d);
+        return wd == 6 ? d - 1 : wd == 7 ? d + 1 : d;
+    }
     default: return orthodox_easter_day(y) + e->val;
     }
 }
@@ -1191,6 +1215,27 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
 {
     int yy = tok_year(s, j + n);
     bool month = e->kind == K_HIJRI && e->val % 100 == 0; /* "Ramadan": the whole month */
+    uint32_t k = j + n, xn = 0, cn = 0, un = 0, an = 0;
+    int cnt, unit, ry = INT_MIN;
+    if (lookup_kind(s, k, K_OF, &xn) != INT16_MIN &&
+        (cnt = lookup_kind(s, k + xn, K_YEARREL, &un)) != INT16_MIN) {
+        ry = s->ref_y + cnt; /* "thanksgiving of next year" */
+        k += xn + un;
+    } else if (lookup_kind(s, k, K_IN, &xn) != INT16_MIN && (cnt = tok_count(s, k + xn, &cn)) > 0 &&
+               (unit = tok_unit(s, k + xn + cn, &un)) >= 28) {
+        int y2, m2; /* "thanksgiving in 3 years" */
+        add_months(s, unit >= 365 ? 12 * cnt : cnt, &y2, &m2);
+        ry = y2;
+        k += xn + cn + un;
+    } else if ((cnt = tok_count(s, k, &cn)) > 0 && (unit = tok_unit(s, k + cn, &un)) >= 28 &&
+               lookup_kind(s, k + cn + un, K_AGO, &an) != INT16_MIN) {
+        int y2, m2; /* "thanksgiving 1 year ago", "thanksgiving 3 months ago" */
+        add_months(s, unit >= 365 ? -12 * cnt : -cnt, &y2, &m2);
+        ry = y2;
+        k += cn + un + an;
+    }
+    if (ry != INT_MIN && !month && !(e->kind == K_FIXED && !valid_ymd(ry, e->val / 100, e->val % 100)))
+        return emit_day(s, i0, k, holiday_in(e, ry), true, next);
     if (yy >= 0 && !(e->kind == K_FIXED && !valid_ymd(yy, e->val / 100, e->val % 100))) {
         long d0 = holiday_in(e, yy);
         if (month) {
@@ -2168,6 +2213,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_EASTER:
     case K_OEASTER:
     case K_HIJRI:
+    case K_FIXEDOBS:
         return emit_holiday(s, i, i, e, n, 0, next);
     case K_OF:
     case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */
@@ -2462,6 +2508,22 @@ static int reference_minute(const ex_doc *doc)
     return h < 24 && m < 60 ? h * 60 + m : -1;
 }
 
+/* The UTC offset (minutes) written at the end of the envelope's published date-time ("…-02:00",
+ * "…+0100", "…Z"), so that a time given in another zone ("8:00 GMT") is moved to the
+ * publication's clock; 0 when it has none. */
+static int reference_offset(const ex_doc *doc)
+{
+    const char *p = doc->in.published;
+    size_t n = p ? strlen(p) : 0;
+    if (n < 17 || p[10] != 'T')
+        return 0;
+    const char *z = p + n - 6;
+    if ((z[0] == '+' || z[0] == '-') && z[3] == ':' && z[1] >= '0' && z[1] <= '9')
+        return (z[0] == '-' ? -1 : 1) * (((z[1] - '0') * 10 + (z[2] - '0')) * 60 +
+                                         (z[4] - '0') * 10 + (z[5] - '0'));
+    return 0;
+}
+
 ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
 {
     if (!doc->res || !doc->res->dates || !doc->text)
@@ -2478,6 +2540,7 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
     s.ref = reference_day(doc);
     civil_from_days(s.ref, &s.ref_y, &s.ref_m, &s.ref_d);
     s.ref_min = reference_minute(doc);
+    s.ref_offset = reference_offset(doc);
     s.ref_has_time = s.ref_min >= 0;
     if (s.ref_min < 0)
         s.ref_min = 0;
