@@ -925,7 +925,11 @@ static bool match_numeric(scan *s, uint32_t i, uint32_t *end, int *y, int *m, in
                 j++;
             bool timed = j < s->ntok && lookup_kind(s, j, K_AT, &pn) != INT16_MIN &&
                          s->tok[j + pn < s->ntok ? j + pn : j].kind == EX_TOK_NUMBER;
-            if (!timed &&
+            /* "17/02", "31/10": a two-digit month after a larger day or a leading zero is no
+             * fraction (the numbers stage reads "1/5", "10/12" as fractions) */
+            bool padded = nd[1] == 2 && part[1] >= 1 && part[1] <= 12 &&
+                          (part[0] > part[1] || t[s->tok[i].start] == '0' || part[1] < 10);
+            if (!timed && !padded &&
                 (i == 0 || ((lookup_kind(s, i - 1, K_DAYPREFIX, &pn) == INT16_MIN || pn != 1) &&
                             (lookup_kind(s, i - 1, K_ON, &pn) == INT16_MIN || pn != 1))))
                 return false;
@@ -984,6 +988,48 @@ static bool match_numeric(scan *s, uint32_t i, uint32_t *end, int *y, int *m, in
         return false;
     *end = j;
     return true;
+}
+
+/* "20 02 2014", "le 24 12 14", "le 17 02": day, month and year as digit groups with single
+ * spaces; the month has two digits unless a four-digit year follows; no digit group before or
+ * after (so not a phone number "01 23 45 67 89"). Sets *end and the date; *rel when no year. */
+static bool match_spaced_numeric(const scan *s, uint32_t i, uint32_t *end, int *y, int *m, int *d,
+                                 bool *rel)
+{
+    int n0 = 0, n1 = 0, n2 = 0;
+    long dd = tok_int(s, i, &n0), mm = tok_int(s, i + 1, &n1);
+    if (dd < 1 || dd > 31 || n0 > 2 || mm < 1 || mm > 12 || n1 > 2 ||
+        s->tok[i + 1].start != s->tok[i].end + 1 || s->doc->text[s->tok[i].end] != ' ')
+        return false;
+    if (i > 0 && (s->tok[i - 1].kind == EX_TOK_NUMBER || s->tok[i - 1].end == s->tok[i].start))
+        return false;
+    long yy = i + 2 < s->ntok && s->tok[i + 2].start == s->tok[i + 1].end + 1 &&
+                      s->doc->text[s->tok[i + 1].end] == ' '
+                  ? tok_int(s, i + 2, &n2)
+                  : -1;
+    uint32_t stop;
+    if (yy >= 0 && (n2 == 4 || (n2 == 2 && n1 == 2))) {
+        stop = i + 3;
+        *y = (int)(n2 == 2 ? (yy < 50 ? 2000 + yy : 1900 + yy) : yy);
+        *rel = false;
+    } else {
+        uint32_t pn = 0; /* no year: "le 17 02" only */
+        if (n1 != 2 || i == 0 || lookup_kind(s, i - 1, K_DAYPREFIX, &pn) == INT16_MIN || pn != 1)
+            return false;
+        stop = i + 2;
+        *rel = true;
+        *y = s->ref_y;
+        if (!s->future && (mm > s->ref_m || (mm == s->ref_m && dd > s->ref_d)))
+            (*y)--;
+        if (s->future && (mm < s->ref_m || (mm == s->ref_m && dd < s->ref_d)))
+            (*y)++;
+    }
+    if (stop < s->ntok && s->tok[stop].kind == EX_TOK_NUMBER)
+        return false;
+    *m = (int)mm;
+    *d = (int)dd;
+    *end = stop;
+    return valid_ymd(*y, *m, *d);
 }
 
 /* The weekday wd relative to the reference: mode -1 last (strictly before), +1 next (strictly
@@ -1821,6 +1867,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         }
         if (match_day_range(s, i, i, next))
             return s->status;
+        if (i + 1 < s->ntok && match_spaced_numeric(s, i, &end, &y, &m, &d, &rel))
+            return emit_day(s, i, end, days_from_civil(y, m, d), rel, next);
         if (match_day_month(s, i, &end, &y, &m, &d, &has_year) &&
             emit_day_month(s, i, end, y, m, d, has_year, next, &st))
             return st;
