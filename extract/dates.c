@@ -382,7 +382,8 @@ static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok)
             /* "march 3", "the 1st of march", "19th to 21st aug": a lower-case month that a
              * capital would otherwise be required for is a month beside a day number */
             uint32_t nx = i + k + 1;
-            bool num_after = nx < s->ntok && s->tok[nx].kind == EX_TOK_NUMBER;
+            bool num_after = nx < s->ntok && s->tok[nx].kind == EX_TOK_NUMBER &&
+                             (nx + 1 >= s->ntok || s->tok[nx + 1].kind != EX_TOK_WORD);
             bool num_before = i > 0 && s->tok[i - 1].kind == EX_TOK_NUMBER;
             uint32_t dn = 0;
             bool of_before = i > 1 && s->tok[i - 1].end - s->tok[i - 1].start == 2 &&
@@ -608,6 +609,24 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
         if ((c == ':' && nd != 2) || (nd == 1))
             return false;
         sep = true;
+        if (nd == 0 && k == len && i > 0) {
+            /* "3h" alone is as often a duration ("3h de route") as a time: a time only after
+             * "à", "vers", "de", "-", "jusqu'à", a bound, or a day ("jeudi 8h") */
+            uint32_t pn = 0;
+            const dentry *pe = NULL;
+            for (uint32_t back = 1; back <= 3 && back <= i && !pe; back++) {
+                const dentry *x = lookup(s, i - back, &pn);
+                if (x && pn == back &&
+                    (x->kind == K_AT || x->kind == K_OF || x->kind == K_RANGEFROM ||
+                     x->kind == K_RANGESEP || x->kind == K_AND || x->kind == K_AFTER ||
+                     x->kind == K_BEFORE || x->kind == K_YEARCUE || x->kind == K_WEEKDAY ||
+                     x->kind == K_DAY || x->kind == K_DAYPART))
+                    pe = x;
+            }
+            if (!pe && s->tok[i - 1].kind != EX_TOK_NUMBER &&
+                !(s->tok[i - 1].end - s->tok[i - 1].start == 1 && s->doc->text[s->tok[i - 1].start] == '-'))
+                return false;
+        }
     }
     int ampm = INT16_MIN;
     if (k != len) { /* "3pm", "3:15pm" */
@@ -1413,8 +1432,9 @@ static bool match_part_cue(scan *s, uint32_t i0, uint32_t j, int part, uint32_t 
     int mm = lookup_kind(s, j, K_MONTH, &n);
     if (mm != INT16_MIN) {
         uint32_t k = j + n;
-        if (k < s->ntok && s->tok[k].end - s->tok[k].start == 1 && s->doc->text[s->tok[k].start] == '.')
-            k++;
+        if (k < s->ntok && s->tok[k].end - s->tok[k].start == 1 &&
+            s->doc->text[s->tok[k].start] == '.' && tok_year(s, k + 1) >= 0)
+            k++; /* "fin janv. 2024" */
         int yy = tok_year(s, k);
         bool rel = yy < 0;
         if (yy < 0)
@@ -2026,6 +2046,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         uint32_t j = i;
         if (e->kind != K_WEEKDAY)
             j += n;
+        if (e->kind == K_LAST && match_nth_weekday(s, i, j, 5, next))
+            return s->status; /* "last friday of october", "le dernier week-end de septembre" */
         if (e->kind != K_WEEKDAY && e->kind != K_ON && j < s->ntok) {
             uint32_t xn = 0, cn = 0, un = 0;
             const dentry *x = lookup(s, j, &xn);
@@ -2056,7 +2078,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 *next = j + xn; /* "next March", "last May" */
                 return emit(s, i, j + xn, EX_GRAIN_MONTH, yy, x->val, 1, 0, 0, true);
             }
-            int cnt = mode != 2 ? tok_count(s, j, &cn) : -1;
+            /* a count after: "next 3 days", "the last 2 weeks" (not French: "a passé 3 jours",
+             * where the table gives the word the value 1) */
+            int cnt = mode != 2 && e->val == 0 ? tok_count(s, j, &cn) : -1;
             int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
             if (unit != INT16_MIN) { /* "next 3 days", "the last 2 weeks" */
                 *next = j + cn + un;
@@ -2070,6 +2094,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 j2 += pn;
             int dd = tok_day(s, j2);
             uint32_t mn2 = 0;
+            if (dd > 0 && dd <= 5 && match_nth_weekday(s, i, j2 + 1, dd, next))
+                return s->status; /* "on the first tuesday of october" */
             if (dd > 0 && j2 > j && lookup_kind(s, j2 + 1, K_MONTH, &mn2) == INT16_MIN &&
                 lookup_kind(s, j2 + 1, K_OF, &mn2) == INT16_MIN) {
                 long day = nearest_day(s, dd);
@@ -2077,8 +2103,6 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                     return emit_day(s, i, j2 + 1, day, true, next);
             }
         }
-        if (e->kind == K_LAST && match_nth_weekday(s, i, j, 5, next))
-            return s->status; /* "last friday of october", "le dernier week-end de septembre" */
         if (e->kind == K_WEEKDAY && match_day_range(s, i, i, next))
             return s->status; /* "samedi 13 au dimanche 15 juillet" */
         int wd = lookup_kind(s, j, K_WEEKDAY, &n2);

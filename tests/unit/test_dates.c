@@ -248,6 +248,116 @@ static void test_round2(void **state)
     check(g_past, "He told The Sun. It printed the story.", "en", REF, "");
 }
 
+/* Round 3: intervals (value_end), open bounds, parts of the day, month and year, spans of
+ * units, weekends, seasons, quarters, computed holidays, time zones; French then English. */
+static void test_round3_fr(void **state)
+{
+    (void)state;
+    check(g_past, "Le festival aura lieu du 13 au 15 juillet 2024.", "fr", REF,
+          "du 13 au 15 juillet 2024=2024-07-13..2024-07-15/day");
+    check(g_past, "Les soldes : 13-15 janvier.", "fr", REF,
+          "13-15 janvier=2023-01-13..2023-01-15/day/rel");
+    check(g_past, "Réunion entre le 10 juin et le 1er juillet.", "fr", REF,
+          "entre le 10 juin et le 1er juillet=2023-06-10..2023-07-01/day/rel");
+    check(g_past, "Il a parlé ce soir devant les élus.", "fr", REF,
+          "ce soir=2023-11-22T18:00..2023-11-22T23:59/minute/rel");
+    check(g_past, "Réunion demain matin à la mairie.", "fr", REF,
+          "demain matin=2023-11-23T04:00..2023-11-23T11:59/minute/rel");
+    check(g_past, "Il est arrivé à 8 heures ce soir.", "fr", REF,
+          "8 heures ce soir=2023-11-22T20:00/minute/rel");
+    check(g_past, "Il rentre en fin de journée.", "fr", REF,
+          "en fin de journée=2023-11-22T17:00..2023-11-22T20:59/minute/rel");
+    check(g_past, "Le chantier finira fin mars.", "fr", REF, "fin mars=2023-03-21..2023-03-31/day/rel");
+    check(g_past, "Les négociations reprendront début 2024.", "fr", REF, "2024=2024/year");
+    check(g_past, "La crue a culminé mi-décembre.", "fr", REF,
+          "mi-décembre=2022-12-10..2022-12-19/day/rel");
+    check(g_past, "Il a neigé les 3 derniers jours.", "fr", REF,
+          "3 derniers jours=2023-11-19..2023-11-21/day/rel");
+    check(g_past, "Rendez-vous mercredi en huit.", "fr", REF, "mercredi en huit=2023-11-29/day/rel");
+    check(g_past, "Il siège mercredi de la semaine prochaine.", "fr", REF,
+          "mercredi de la semaine prochaine=2023-11-29/day/rel");
+    check(g_future, "Le musée sera ouvert à partir du 8 décembre.", "fr", REF,
+          "à partir du 8 décembre=2023-12-08/day/rel/after");
+    check(g_past, "Le magasin ferme avant 16h.", "fr", REF, "16h=2023-11-22T16:00/minute/rel/before");
+    check(g_past, "Livraison d'ici 2 semaines.", "fr", REF,
+          "d'ici 2 semaines=2023-12-06/day/rel/before");
+    check(g_past, "Le conseil siège de 9h30 à 11h jeudi.", "fr", REF,
+          "de 9h30 à 11h jeudi=2023-11-16T09:30..2023-11-16T11:00/minute/rel");
+    check(g_past, "Rendez-vous à midi moins le quart.", "fr", REF,
+          "midi moins le quart=2023-11-22T11:45/minute/rel");
+    check(g_past, "Pâques 2024 tombe tôt, la Pentecôte aussi.", "fr", REF,
+          "Pâques 2024=2024-03-31/day | la Pentecôte=2023-05-28/day/rel");
+    check(g_past, "L'Aïd el-Fitr 2024 sera célébré.", "fr", REF, "L'Aïd el-Fitr 2024=2024-04-10/day");
+    check(g_past, "Le troisième trimestre 2023 a été bon.", "fr", REF,
+          "troisième trimestre 2023=2023-07..2023-09/month");
+    check(g_past, "Rendez-vous le premier mercredi du mois prochain.", "fr", REF,
+          "premier mercredi du mois prochain=2023-12-06/day/rel");
+    check(g_past, "Fête le dernier week-end de septembre.", "fr", REF,
+          "dernier week-end de septembre=2023-09-29T18:00..2023-10-01T23:59/minute/rel");
+    check(g_past, "Cet été, la ville a brûlé.", "fr", REF, "Cet été=2023-06-21..2023-09-23/day/rel");
+    check(g_past, "Il est né le 18 juin 89.", "fr", REF, "18 juin 89=1989-06-18/day");
+    check(g_past, "Il a signé le 20 02 2014.", "fr", REF, "20 02 2014=2014-02-20/day");
+    check(g_past, "Rendez-vous le 17/02 à Lyon.", "fr", REF, "17/02=2023-02-17/day/rel");
+    check(g_past, "Le sommet se tient ce week-end.", "fr", REF,
+          "ce week-end=2023-11-24T18:00..2023-11-26T23:59/minute/rel");
+    check(g_past, "Il est rentré à 3 heures du matin.", "fr", REF,
+          "3 heures du matin=2023-11-22T03:00/minute/rel");
+    /* not dates: a score, a duration, a stay, a count after a weekday, phone numbers */
+    check(g_past, "Il a marqué 3 ce soir.", "fr", REF,
+          "ce soir=2023-11-22T18:00..2023-11-22T23:59/minute/rel");
+    check(g_past, "Il a passé 3 jours passés en prison.", "fr", REF, "");
+    check(g_past, "Il a marqué samedi 3 buts.", "fr", REF, "samedi=2023-11-18/day/rel");
+    check(g_past, "Il a roulé 3h sans pause, puis 3 h encore.", "fr", REF, "");
+    check(g_past, "Le départ est à 3h.", "fr", REF, "3h=2023-11-22T03:00/minute/rel");
+    check(g_past, "Il chante le matin et le soir.", "fr", REF, "");
+    check(g_past, "Appelez le 01 23 45 67 89 ou le 06 12 34 56 78.", "fr", REF, "");
+}
+
+static void test_round3_en(void **state)
+{
+    (void)state;
+    check(g_past, "The fair runs from July 13 to 15.", "en", REF,
+          "from July 13 to 15=2023-07-13..2023-07-15/day/rel");
+    check(g_past, "The talks ran from 9am to 5pm on Friday.", "en", REF,
+          "from 9am to 5pm on Friday=2023-11-17T09:00..2023-11-17T17:00/minute/rel");
+    check(g_past, "Voting runs 9-11am.", "en", REF, "9-11am=2023-11-22T09:00..2023-11-22T11:00/minute/rel");
+    check(g_past, "The office is open 3:30 to 6 PM.", "en", REF,
+          "3:30 to 6 PM=2023-11-22T15:30..2023-11-22T18:00/minute/rel");
+    check(g_past, "It snowed last night.", "en", REF,
+          "last night=2023-11-21T18:00..2023-11-21T23:59/minute/rel");
+    check(g_past, "Results are due by the end of the year.", "en", REF,
+          "end of the year=2023-12/month/rel/before");
+    check(g_past, "Shares slid in late March.", "en", REF, "late March=2023-03-21..2023-03-31/day/rel");
+    check(g_past, "It starts at a quarter past 3pm.", "en", REF,
+          "a quarter past 3pm=2023-11-22T15:15/minute/rel");
+    check(g_past, "Q4 2018 earnings rose.", "en", REF, "Q4 2018=2018-10..2018-12/month");
+    check(g_past, "Sales rose in the third quarter.", "en", REF, "third quarter=2023-07..2023-09/month/rel");
+    check(g_past, "It rained over the last 2 weeks.", "en", REF,
+          "last 2 weeks=2023-11-06..2023-11-19/day/rel");
+    check(g_past, "Come this weekend.", "en", REF,
+          "this weekend=2023-11-24T18:00..2023-11-26T23:59/minute/rel");
+    check(g_past, "Thanksgiving 2024 falls late; Easter Monday 2024 is a holiday.", "en", REF,
+          "Thanksgiving 2024=2024-11-28/day | Easter Monday 2024=2024-04-01/day");
+    check(g_past, "Mother's Day was quiet.", "en", REF, "Mother's Day=2023-05-14/day/rel");
+    check(g_past, "Ramadan 2024 began.", "en", REF, "Ramadan 2024=2024-03-11..2024-04-09/day");
+    check(g_past, "It opened on the first tuesday of october.", "en", REF,
+          "on the first tuesday of october=2023-10-03/day/rel");
+    check(g_past, "They met on the 15th.", "en", REF, "on the 15th=2023-11-15/day/rel");
+    check(g_past, "It was march 3 2015.", "en", REF, "march 3 2015=2015-03-03/day");
+    check(g_past, "The vote closes at 15:00 GMT.", "en", "2023-11-22T08:00:00-05:00",
+          "15:00 GMT=2023-11-22T10:00/minute/rel");
+    check(g_past, "We will know within 2 weeks.", "en", REF, "within 2 weeks=2023-12-06/day/rel/before");
+    check(g_past, "Shops open after 2 pm.", "en", REF, "2 pm=2023-11-22T14:00/minute/rel/after");
+    /* not dates: marching, names that look like dates, scores, counts, an ISBN */
+    check(g_past, "They march 3 miles.", "en", REF, "");
+    check(g_past, "The 24/7 helpline and 9/11 memorial.", "en", REF, "");
+    check(g_past, "They won 2-1 in extra time.", "en", REF, "");
+    check(g_past, "He scored 3 tonight.", "en", REF,
+          "tonight=2023-11-22T18:00..2023-11-22T23:59/minute/rel");
+    check(g_past, "ISBN 978-3-16-148410-0 is printed.", "en", REF, "");
+    check(g_past, "They may 5 times refuse; this season was long.", "en", REF, "");
+}
+
 static void test_false_positives(void **state)
 {
     (void)state;
@@ -313,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_fr_relative), cmocka_unit_test(test_en_relative),
         cmocka_unit_test(test_bias),        cmocka_unit_test(test_false_positives),
         cmocka_unit_test(test_json), cmocka_unit_test(test_round2),
+        cmocka_unit_test(test_round3_fr), cmocka_unit_test(test_round3_en),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ex_resources_unref(g_past);
