@@ -82,12 +82,21 @@ typedef struct dentry {
     int16_t val;
 } dentry;
 
+/* One prefix of a key: the first len bytes of e[idx].key; full = 1 + the index of the entry
+ * whose whole key it is (the first of equal keys), 0 when it is only a prefix. */
+typedef struct pslot {
+    uint32_t idx1; /* 1 + entry index; 0 = empty slot */
+    uint32_t full;
+    uint32_t len;
+} pslot;
+
 /* Owned by ex_resources (res->dates); sorted by key, immutable once loaded. */
 struct ex_dates_res {
     dentry *e;
     size_t n, cap;
-    ex_wordset *prefixes; /* every byte prefix of every key: lets lookup stop at once */
-    uint32_t *slot;       /* open addressing: key hash → 1 + index into e (0 = empty) */
+    pslot *slot;          /* every byte prefix of every key, hashed (FNV-1a, so a phrase's hash
+                             grows byte by byte as lookup appends tokens): lets lookup stop at
+                             the first prefix no key has, and gives the entry of a whole key */
     size_t slot_mask;
     bool single[128];     /* a key may begin with a one-byte token of this ASCII byte */
     uint32_t first[128][32]; /* [b0][b1 & 31]: bit L set when a key starting with ASCII bytes b0 b1
@@ -101,28 +110,22 @@ static void dates_res_destroy(struct ex_dates_res *d)
     for (size_t i = 0; i < d->n; i++)
         free(d->e[i].key);
     free(d->e);
-    ex_wordset_free(d->prefixes);
     free(d->slot);
     free(d);
 }
 
-static uint64_t key_hash(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
+#define FNV_START 14695981039346656037ull
+static inline uint64_t fnv_step(uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
 
-/* The entry whose key is the n bytes at s (lower case), or NULL. */
-static const dentry *find_key(const struct ex_dates_res *d, const char *s, size_t n)
+/* The slot of the prefix held by the n bytes at s (hash h = their FNV-1a), or NULL. */
+static const pslot *find_prefix(const struct ex_dates_res *d, uint64_t h, const char *s, size_t n)
 {
-    size_t h = (size_t)key_hash(s, n) & d->slot_mask;
-    while (d->slot[h]) {
-        const dentry *e = &d->e[d->slot[h] - 1];
-        if (strncmp(e->key, s, n) == 0 && e->key[n] == '\0')
-            return e;
-        h = (h + 1) & d->slot_mask;
+    size_t k = (size_t)h & d->slot_mask;
+    while (d->slot[k].idx1) {
+        const pslot *p = &d->slot[k];
+        if (p->len == n && memcmp(d->e[p->idx1 - 1].key, s, n) == 0)
+            return p;
+        k = (k + 1) & d->slot_mask;
     }
     return NULL;
 }
@@ -205,35 +208,37 @@ ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, 
         return st;
     }
     qsort(d->e, d->n, sizeof *d->e, entry_cmp);
-    d->prefixes = ex_wordset_new();
+    size_t total = 0;
+    for (size_t i = 0; i < d->n; i++)
+        total += strlen(d->e[i].key);
     size_t ns = 64;
-    while (ns < 2 * d->n)
+    while (ns < 2 * total)
         ns *= 2;
     d->slot = calloc(ns, sizeof *d->slot);
     d->slot_mask = ns - 1;
-    for (size_t i = 0; d->prefixes && d->slot && i < d->n; i++) {
+    for (size_t i = 0; d->slot && i < d->n; i++) {
         size_t klen = strlen(d->e[i].key);
         const unsigned char *kk = (const unsigned char *)d->e[i].key;
-        size_t h = (size_t)key_hash(d->e[i].key, klen) & d->slot_mask;
-        while (d->slot[h] && strcmp(d->e[d->slot[h] - 1].key, d->e[i].key) != 0)
-            h = (h + 1) & d->slot_mask;
-        if (!d->slot[h]) /* the first of equal keys, as the binary search gave one */
-            d->slot[h] = (uint32_t)i + 1;
+        uint64_t hh = FNV_START;
+        for (size_t L = 1; L <= klen; L++) { /* every prefix, the whole key last */
+            hh = fnv_step(hh, kk[L - 1]);
+            size_t k = (size_t)hh & d->slot_mask;
+            while (d->slot[k].idx1 && !(d->slot[k].len == L &&
+                                        memcmp(d->e[d->slot[k].idx1 - 1].key, kk, L) == 0))
+                k = (k + 1) & d->slot_mask;
+            if (!d->slot[k].idx1)
+                d->slot[k] = (pslot){(uint32_t)i + 1, 0, (uint32_t)L};
+            if (L == klen && !d->slot[k].full) /* the first of equal keys */
+                d->slot[k].full = (uint32_t)i + 1;
+        }
         if (kk[0] < 0x80 && (klen == 1 || strchr(" '-./,", kk[1])))
             d->single[kk[0]] = true;
         if (klen >= 2 && kk[0] < 0x80 && kk[1] < 0x80)
             for (size_t p = 2; p <= klen; p++) /* where a token may end inside the key */
                 if (p == klen || strchr(" '-./,", kk[p]) || strchr("'-./,", kk[p - 1]))
                     d->first[kk[0]][kk[1] & 31] |= 1u << (p < 31 ? p : 31);
-
-        for (size_t k = 1; k <= klen; k++) {
-            if (ex_wordset_add(d->prefixes, d->e[i].key, k) < 0) {
-                dates_res_destroy(d);
-                return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
-            }
-        }
     }
-    if (!d->prefixes || !d->slot) {
+    if (!d->slot) {
         dates_res_destroy(d);
         return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
     }
@@ -361,9 +366,11 @@ static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok)
             return NULL;
         }
     }
+    uint64_t h = FNV_START;
     for (uint32_t k = 0; k < MAX_PHRASE && i + k < s->ntok; k++) {
         const ex_token *t = &s->tok[i + k];
         uint32_t len = t->end - t->start;
+        size_t from = ll;
         if (k > 0 && t->start > s->tok[i + k - 1].end) {
             if ((t->flags & EX_TF_PARA_START) || ll + 1 >= sizeof low)
                 break;
@@ -371,13 +378,27 @@ static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok)
         }
         if (ll + 2 * (size_t)len + 8 >= sizeof low)
             break;
-        int r = ex_utf8_lower(s->doc->text + t->start, len, low + ll, sizeof low - ll);
-        if (r < 0)
-            break;
-        ll += (size_t)r; /* each token lowered once, appended */
-        if (!ex_wordset_has(s->dr->prefixes, low, ll))
+        const unsigned char *src = (const unsigned char *)s->doc->text + t->start;
+        uint32_t a = 0;
+        while (a < len && src[a] < 0x80) { /* ASCII: lower case inline */
+            low[ll + a] = (char)(src[a] >= 'A' && src[a] <= 'Z' ? src[a] + 32 : src[a]);
+            a++;
+        }
+        if (a < len) { /* the rest through Unicode case folding */
+            int r = ex_utf8_lower((const char *)src + a, len - a, low + ll + a,
+                                  sizeof low - ll - a);
+            if (r < 0)
+                break;
+            ll += a + (size_t)r;
+        } else {
+            ll += len;
+        }
+        for (size_t b = from; b < ll; b++) /* each token lowered and hashed once, appended */
+            h = fnv_step(h, (unsigned char)low[b]);
+        const pslot *ps = find_prefix(s->dr, h, low, ll);
+        if (!ps)
             break; /* no key starts with this: no longer phrase can match either */
-        const dentry *e = find_key(s->dr, low, ll);
+        const dentry *e = ps->full ? &s->dr->e[ps->full - 1] : NULL;
         if (e && e->cap && !(s->tok[i].flags & EX_TF_CAP)) {
             /* "march 3", "the 1st of march", "19th to 21st aug": a lower-case month that a
              * capital would otherwise be required for is a month beside a day number */
@@ -1862,7 +1883,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
 
     if (s->tok[i].kind == EX_TOK_NUMBER) {
         bool rel = false;
-        if (match_quarter_token(s, i, next))
+        uint32_t qlen = s->tok[i].end - s->tok[i].start;
+        if ((qlen == 4 || qlen == 6) && match_quarter_token(s, i, next))
             return s->status;
         if (match_numeric(s, i, &end, &y, &m, &d, &rel)) {
             if (d == 0) { /* "2/2013" */
@@ -1963,7 +1985,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             }
         }
     }
-    if (!e && s->tok[i].kind == EX_TOK_WORD && match_quarter_token(s, i, next))
+    uint32_t qlen = s->tok[i].end - s->tok[i].start;
+    if (!e && s->tok[i].kind == EX_TOK_WORD && (qlen == 2 || qlen == 4 || qlen == 6) &&
+        match_quarter_token(s, i, next))
         return s->status;
     if (!e) {
         int cnt = tok_count(s, i, &n);
