@@ -64,7 +64,7 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS
+    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -73,7 +73,7 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within", "hijri", "zone", "fixedobs"};
+    "article", "within", "hijri", "zone", "fixedobs", "dur"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -770,7 +770,7 @@ static ex_status emit_span(scan *s, uint32_t i0, uint32_t i1, ex_grain g, long d
 static ex_status emit_clock(scan *s, uint32_t i0, uint32_t i1, int hh, int mi)
 {
     long day = s->ref;
-    if (s->future && s->ref_has_time && hh * 60 + mi < s->ref_min)
+    if (s->future && s->ref_has_time && hh < s->ref_min / 60) /* an earlier hour than now */
         day++;
     int y, m, d;
     civil_from_days(day, &y, &m, &d);
@@ -2194,6 +2194,11 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_AGOPRE:
     case K_IN: {
         uint32_t j = i + n, cn = 0, un = 0;
+        int dur = e->kind == K_IN ? lookup_kind(s, j, K_DUR, &un) : INT16_MIN;
+        if (dur != INT16_MIN) { /* "in half an hour", "dans un quart d'heure" */
+            *next = j + un;
+            return emit_minutes(s, i, j + un, dur);
+        }
         int cnt = tok_count(s, j, &cn);
         int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
         if (cnt < 0 && j < s->ntok && s->tok[j].kind == EX_TOK_NUMBER) { /* "in 1h", "dans 2h" */
