@@ -80,6 +80,8 @@ typedef struct dentry {
     uint8_t kind; /* enum dkind */
     uint8_t cap;  /* text must start with a capital letter */
     int16_t val;
+    uint32_t order; /* line order over both files: equal keys keep it ("sept" is 7 in French
+                       and September in English; "cet" is French "this" and a time zone) */
 } dentry;
 
 /* One prefix of a key: the first len bytes of e[idx].key; full = 1 + the index of the entry
@@ -130,9 +132,18 @@ static const pslot *find_prefix(const struct ex_dates_res *d, uint64_t h, const 
     return NULL;
 }
 
-static int entry_cmp(const void *a, const void *b)
+/* For bsearch: keys only (any of equal keys; lookup_kind walks to the right kind). */
+static int key_cmp(const void *a, const void *b)
 {
     return strcmp(((const dentry *)a)->key, ((const dentry *)b)->key);
+}
+
+/* For qsort: keys, then line order. */
+static int entry_cmp(const void *a, const void *b)
+{
+    const dentry *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
 static ex_status load_file(struct ex_dates_res *d, const char *data_dir, const char *rel,
@@ -189,7 +200,8 @@ static ex_status load_file(struct ex_dates_res *d, const char *data_dir, const c
             fclose(f);
             return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
         }
-        d->e[d->n++] = (dentry){key, (uint8_t)kind, cap, (int16_t)val};
+        d->e[d->n] = (dentry){key, (uint8_t)kind, cap, (int16_t)val, (uint32_t)d->n};
+        d->n++;
     }
     fclose(f);
     return EX_OK;
@@ -426,8 +438,15 @@ static int lookup_kind(const scan *s, uint32_t i, int kind, uint32_t *ntok)
 {
     uint32_t n = 0;
     const dentry *e = i < s->ntok ? lookup(s, i, &n) : NULL;
-    if (!e || e->kind != kind)
+    if (!e)
         return INT16_MIN;
+    const dentry *end = s->dr->e + s->dr->n;
+    while (e->kind != kind) { /* another entry of the same key may have the kind asked for */
+        if (e + 1 < end && strcmp(e[1].key, e->key) == 0 && !(e[1].cap && !(s->tok[i].flags & EX_TF_CAP)))
+            e++;
+        else
+            return INT16_MIN;
+    }
     *ntok = n;
     return e->val;
 }
@@ -478,7 +497,7 @@ static int tok_day(const scan *s, uint32_t i)
     if (ll <= 0)
         return -1;
     dentry key = {.key = low};
-    const dentry *e = bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp);
+    const dentry *e = bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, key_cmp);
     return e && e->kind == K_ORDSUF ? v : -1;
 }
 
@@ -655,7 +674,7 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
         int ll = ex_utf8_lower(p + k, len - k, low, sizeof low);
         dentry key = {.key = low};
         const dentry *e =
-            ll > 0 ? bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp) : NULL;
+            ll > 0 ? bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, key_cmp) : NULL;
         if (!e || e->kind != K_AMPM || (sep && p[k - 1] == 'h'))
             return false;
         ampm = e->val;
@@ -1961,7 +1980,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 yy = (h[k] >= '0' && h[k] <= '9') ? yy * 10 + (h[k] - '0') : -100000;
             dentry key = {.key = low};
             const dentry *pe =
-                ll > 0 ? bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp) : NULL;
+                ll > 0 ? bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, key_cmp) : NULL;
             if (pe && pe->kind == K_YEARPREFIX && yy >= 1000 && yy <= 2199) {
                 *next = i + 1;
                 return emit(s, i, i + 1, EX_GRAIN_YEAR, yy, 0, 0, 0, 0, false);
@@ -1973,9 +1992,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             int ml = ex_utf8_lower(h + 1, len - (uint32_t)(h - p) - 1, mlow, sizeof mlow);
             dentry key = {.key = low}, mkey = {.key = mlow};
             const dentry *pe =
-                ll > 0 ? bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp) : NULL;
+                ll > 0 ? bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, key_cmp) : NULL;
             const dentry *me =
-                ml > 0 ? bsearch(&mkey, s->dr->e, s->dr->n, sizeof *s->dr->e, entry_cmp) : NULL;
+                ml > 0 ? bsearch(&mkey, s->dr->e, s->dr->n, sizeof *s->dr->e, key_cmp) : NULL;
             if (pe && pe->kind == K_YEARPREFIX && pe->val > 0 && me && me->kind == K_MONTH) {
                 int yy = tok_year(s, i + 1);
                 uint32_t stop = i + 1 + (yy >= 0);
@@ -2104,7 +2123,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             }
             /* a count after: "next 3 days", "the last 2 weeks" (not French: "a passé 3 jours",
              * where the table gives the word the value 1) */
-            int cnt = mode != 2 && e->val == 0 ? tok_count(s, j, &cn) : -1;
+            int cnt = mode != 2 && (e->val == 0 || e->kind == K_PAST) ? tok_count(s, j, &cn) : -1;
             int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
             if (unit != INT16_MIN) { /* "next 3 days", "the last 2 weeks" */
                 *next = j + cn + un;
