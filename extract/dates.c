@@ -41,6 +41,27 @@
  *   before the reference (past bias) or on or after it (future bias).
  * - Weekday abbreviations need their period ("lun.", "Mon."); "mer." and "Sun." are left out
  *   ("la mer.", the newspaper).
+ * Round 3 (intervals and the rest of what news copy holds):
+ * - An interval is one item with value_end (its last unit, inclusive, at the item's grain):
+ *   day ranges ("du 13 au 15 juillet", "July 13-15", "entre le 10 juin et le 1er juillet"),
+ *   time ranges ("de 9h30 à 11h jeudi", "3:30-6pm": the end's p.m. holds for the start),
+ *   parts of the day ("ce soir" 18:00..23:59, "demain matin", "en fin de journée"), of the
+ *   month ("fin mars" 21..31, "mi-décembre"), of the year, of the week, weekends (Friday
+ *   18:00 to Sunday), seasons, quarters (months), "the next 3 days", "les 2 dernières
+ *   semaines" (whole units before or after the current one). Two items with a range word
+ *   between them are joined (join_items); a time and its day are joined either way.
+ * - Open intervals carry a bound: "à partir du 8 mars", "after 2 pm" (after); "avant 16h",
+ *   "by the end of the year", "within 2 weeks" (before: the item is the last unit).
+ * - Parts of the day, month and year follow the tables' hour and day bounds (data/{fr,en}/dates.txt).
+ *   A part alone ("le matin", "morning") is no date unless the table marks it as able to
+ *   stand alone ("tonight", "en fin de journée"); "ce", "this" or a day before it make it one.
+ * - Holidays: fixed dates, the n-th weekday of a month (Thanksgiving), offsets from Easter and
+ *   Orthodox Easter (computed), Islamic holidays by the arithmetic calendar (a day off the
+ *   sighted date at times); lunisolar calendars (Hebrew, Hindu, Chinese) are not computed.
+ * - A time followed by a zone ("8:00 GMT") is moved to the offset of the envelope's published
+ *   date-time (UTC when it has none), when the day stays the same.
+ * - "3h" with no minutes is a time only after "à", "de", a range word, a bound or a day
+ *   ("3h de route" is a duration).
  */
 #include <limits.h>
 #include <stdio.h>
