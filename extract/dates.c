@@ -85,7 +85,7 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR
+    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -94,7 +94,7 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within", "hijri", "zone", "fixedobs", "dur"};
+    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -602,12 +602,33 @@ static int ampm_at(const scan *s, uint32_t j, uint32_t *n, bool *part)
 
 /* What may follow "N heures": minutes ("quinze heures trente", "15 heures 30") and a part of
  * the day ("du soir", "du matin"). Updates *hh, *mm; returns the number of tokens taken. */
+/* Minutes spelled after an hour: "et quinze minutes", "passé de trente minutes" (the minutes
+ * word is required). Returns the tokens taken, 0 when none; sets *mm. */
+static uint32_t minutes_phrase(const scan *s, uint32_t j, int *mm)
+{
+    uint32_t pre = 0, xn = 0, on = 0, cn = 0, un = 0;
+    if (lookup_kind(s, j, K_AND, &xn) != INT16_MIN)
+        pre = xn;
+    else if (lookup_kind(s, j, K_LAST, &xn) != INT16_MIN && lookup_kind(s, j + xn, K_OF, &on) != INT16_MIN)
+        pre = xn + on;
+    if (!pre)
+        return 0;
+    int c = tok_count(s, j + pre, &cn);
+    if (c < 1 || c > 59 || tok_unit(s, j + pre + cn, &un) != -1)
+        return 0;
+    *mm = c;
+    return pre + cn + un;
+}
+
 static uint32_t hour_tail(const scan *s, uint32_t j, int *hh, int *mm)
 {
     uint32_t n = 0, wn = 0, an = 0;
     int nd = 0;
     long v = tok_int(s, j, &nd);
-    if (nd == 2 && v >= 0 && v <= 59) {
+    uint32_t mp = minutes_phrase(s, j, mm);
+    if (mp) {
+        n = mp;
+    } else if (nd == 2 && v >= 0 && v <= 59) {
         *mm = (int)v;
         n = 1;
     } else if ((v = lookup_kind(s, j, K_NUM, &wn)) != INT16_MIN && v >= 1 && v <= 59) {
@@ -689,6 +710,9 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
                 return false;
         }
     }
+    uint32_t mph = 0;
+    if (sep && mm == 0 && k == len && p[k - 1] != ':' && (p[k - 1] == 'h' || p[k - 1] == 'H'))
+        mph = minutes_phrase(s, i + 1, &mm); /* "15h passé de 15 minutes" */
     int ampm = INT16_MIN;
     if (k != len) { /* "3pm", "3:15pm" */
         char low[16];
@@ -700,7 +724,7 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
             return false;
         ampm = e->val;
     }
-    uint32_t n = 1, an = 0;
+    uint32_t n = 1 + mph, an = 0;
     bool part = false;
     if (ampm == INT16_MIN) {
         ampm = ampm_at(s, i + 1, &an, &part);
@@ -726,7 +750,16 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
         bool xpart;
         if (lookup_kind(s, i + 1, K_HOURWORD, &hn) == INT16_MIN)
             return false;
-        if ((i == 0 || lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1) &&
+        bool ranged = false; /* "de 9 heures 30 à 11h" (not "de 9 heures de travail") */
+        if (i > 0 && (lookup_kind(s, i - 1, K_OF, &pn) != INT16_MIN ||
+                      lookup_kind(s, i - 1, K_RANGEFROM, &pn) != INT16_MIN) && pn == 1) {
+            int th = hh, tm = 0;
+            uint32_t after = i + 1 + hn + hour_tail(s, i + 1 + hn, &th, &tm);
+            ranged = lookup_kind(s, after, K_AT, &xn) != INT16_MIN ||
+                     lookup_kind(s, after, K_RANGESEP, &xn) != INT16_MIN ||
+                     lookup_kind(s, after, K_AND, &xn) != INT16_MIN;
+        }
+        if (!ranged && (i == 0 || lookup_kind(s, i - 1, K_AT, &pn) == INT16_MIN || pn != 1) &&
             ampm_at(s, i + 1 + hn, &xn, &xpart) == INT16_MIN)
             return false; /* "3 heures du matin", "3 o'clock in the afternoon" need no "à" */
         n += hn;
@@ -1912,6 +1945,24 @@ static long nearest_day(const scan *s, int dd)
 
 static int bound_cue(scan *s, uint32_t k, uint32_t *n);
 
+/* The day a story's "le lendemain", "la veille", "two days later" count from: the last date of
+ * the same paragraph (day grain or finer, before token i), else the reference day. */
+static long anchor_day(const scan *s, uint32_t i)
+{
+    const ex_vec *v = &s->doc->dates;
+    if (v->len == 0)
+        return s->ref;
+    const ex_date *d = &EX_VEC_AT(*v, ex_date, v->len - 1);
+    int y, m, dd;
+    if (d->grain < EX_GRAIN_DAY || d->bound || sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) != 3 ||
+        !valid_ymd(y, m, dd))
+        return s->ref;
+    for (uint32_t k = i < s->ntok ? i : s->ntok - 1; k > 0 && s->tok[k].start >= d->end; k--)
+        if (s->tok[k].flags & EX_TF_PARA_START)
+            return s->ref; /* another paragraph */
+    return days_from_civil(y, m, dd);
+}
+
 /* Tries every pattern at token i; on a match emits and sets *next past it. */
 static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
 {
@@ -1976,12 +2027,17 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         if (match_count_span(s, i, next))
             return s->status;
         int cnt = tok_count(s, i, &n);
-        if (cnt > 0) { /* "three days ago", "two days later" */
+        if (cnt > 0) { /* "three days ago", "two days later", "deux jours après." */
             int unit = tok_unit(s, i + n, &n2);
             uint32_t an = 0;
             if (unit != INT16_MIN && (lookup_kind(s, i + n + n2, K_AGO, &an) != INT16_MIN ||
                                       lookup_kind(s, i + n + n2, K_LATER, &an) != INT16_MIN))
                 goto ago_postfix;
+            if (unit > 0 && lookup_kind(s, i + n + n2, K_YEARCUE, &an) == 1 &&
+                (i + n + n2 + an >= s->ntok || s->tok[i + n + n2 + an].kind == EX_TOK_PUNCT)) {
+                *next = i + n + n2 + an;
+                return emit_day(s, i, *next, anchor_day(s, i) + (long)cnt * unit, true, next);
+            }
         }
         *matched = false;
         return EX_OK;
@@ -2082,6 +2138,19 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         break;
     case K_DAY:
         return emit_day(s, i, i + n, s->ref + e->val, true, next);
+    case K_ANAPHOR: { /* "le lendemain" [du 13 février], "la veille", "the next day" */
+        uint32_t on = 0;
+        if (lookup_kind(s, i + n, K_OF, &on) != INT16_MIN &&
+            (match_day_month(s, i + n + on, &end, &y, &m, &d, &has_year) ||
+             match_month_first(s, i + n + on, &end, &y, &m, &d, &has_year)) && d > 0) {
+            bool ok2 = true;
+            long day = has_year ? (valid_ymd(y, m, d) ? days_from_civil(y, m, d) : LONG_MIN)
+                                : resolve_day_month(s, m, d, &ok2);
+            if (day != LONG_MIN && ok2)
+                return emit_day(s, i, end, day + e->val, !has_year, next);
+        }
+        return emit_day(s, i, i + n, anchor_day(s, i) + e->val, true, next);
+    }
     case K_WEEK: {
         long monday = s->ref - (weekday_of(s->ref) - 1) + 7L * e->val;
         int yy, mm, dd;
@@ -2427,7 +2496,10 @@ ago_postfix: { /* "three days ago" (K_AGO), "two days later", "7 days hence" (K_
         add_months(s, sign * cnt, &yy, &mm);
         return emit(s, i, stop, EX_GRAIN_MONTH, yy, mm, 0, 0, 0, true);
     }
-    return emit_day(s, i, stop, s->ref + sign * (long)cnt * unit, true, next);
+    /* "three days ago" counts from the reference; "two days later" from the story's last date */
+    long base = sign > 0 && lookup_kind(s, i + cn + un, K_LATER, &an) != INT16_MIN
+                    ? anchor_day(s, i) : s->ref;
+    return emit_day(s, i, stop, base + sign * (long)cnt * unit, true, next);
 }
 }
 
@@ -2487,6 +2559,21 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
             *core0 = c0;
             return true;
         }
+    }
+    /* a time then a part of a day: "à trois heures et quart demain après-midi", "at 5 tomorrow
+     * afternoon": that day, the hour moved into the part */
+    if (p_clock && !c_clock && !a->value_end[0] && c->grain == EX_GRAIN_MINUTE && c->value_end[0] &&
+        strncmp(c->value, c->value_end, 10) == 0 && only_glue(s, p1, c0)) {
+        int ha = 0, ma = 0, hs = 0;
+        if (sscanf(a->value + 11, "%2d:%2d", &ha, &ma) != 2 || sscanf(c->value + 11, "%2d", &hs) != 1)
+            return false;
+        if (hs >= 12 && ha < 12)
+            ha += 12;
+        snprintf(a->value, sizeof a->value, "%.10sT%02d:%02d", c->value, ha, ma);
+        a->end = c->end;
+        a->relative = c->relative;
+        v->len--;
+        return true;
     }
     /* a time of day (or a range of times) then its day */
     if (p_clock && !c_clock && c->grain == EX_GRAIN_DAY && !c->value_end[0] && only_glue(s, p1, c0)) {

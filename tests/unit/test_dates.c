@@ -310,6 +310,19 @@ static void test_round3_fr(void **state)
     check(g_past, "Il a roulé 3h sans pause, puis 3 h encore.", "fr", REF, "");
     check(g_past, "Le départ est à 3h.", "fr", REF, "3h=2023-11-22T03:00/minute/rel");
     check(g_past, "Il chante le matin et le soir.", "fr", REF, "");
+    /* anaphora: counted from the paragraph's last date, else the reference */
+    check(g_past, "Il a été élu le 5 mars. Le lendemain, il a nommé son équipe.", "fr", REF,
+          "5 mars=2023-03-05/day/rel | Le lendemain=2023-03-06/day/rel");
+    check(g_past, "La veille, tout était calme.", "fr", REF, "La veille=2023-11-21/day/rel");
+    check(g_past, "Le lendemain du 13 février, il est parti.", "fr", REF,
+          "Le lendemain du 13 février=2023-02-14/day/rel");
+    check(g_past, "Rendez-vous à quinze heures et quinze minutes.", "fr", REF,
+          "quinze heures et quinze minutes=2023-11-22T15:15/minute/rel");
+    check(g_past, "Départ à trois heures et quart demain après-midi.", "fr", REF,
+          "trois heures et quart demain après-midi=2023-11-23T15:15/minute/rel");
+    check(g_past, "Le conseil siège de 9 heures 30 à 11h.", "fr", REF,
+          "de 9 heures 30 à 11h=2023-11-22T09:30..2023-11-22T11:00/minute/rel");
+    check(g_past, "Il a travaillé de 9 heures de travail par jour.", "fr", REF, "");
     check(g_past, "Appelez le 01 23 45 67 89 ou le 06 12 34 56 78.", "fr", REF, "");
 }
 
@@ -349,6 +362,12 @@ static void test_round3_en(void **state)
     check(g_past, "We will know within 2 weeks.", "en", REF, "within 2 weeks=2023-12-06/day/rel/before");
     check(g_past, "Shops open after 2 pm.", "en", REF, "2 pm=2023-11-22T14:00/minute/rel/after");
     /* not dates: marching, names that look like dates, scores, counts, an ISBN */
+    check(g_past, "He won on March 5. The next day he resigned.", "en", REF,
+          "March 5=2023-03-05/day/rel | The next day=2023-03-06/day/rel");
+    check(g_past, "The deal closed Monday; two days later it fell apart.", "en", REF,
+          "Monday=2023-11-20/day/rel | two days later=2023-11-22/day/rel");
+    check(g_past, "Polls close at 4pm CET.", "en", "2023-11-22T09:00:00Z",
+          "4pm CET=2023-11-22T15:00/minute/rel");
     check(g_past, "They march 3 miles.", "en", REF, "");
     check(g_past, "The 24/7 helpline and 9/11 memorial.", "en", REF, "");
     check(g_past, "They won 2-1 in extra time.", "en", REF, "");
