@@ -85,7 +85,7 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR
+    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -94,7 +94,7 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor"};
+    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -345,6 +345,7 @@ typedef struct scan {
     bool last_clock;    /* the last emit was a time of day with no date (emit_clock) */
     bool last_ampm;     /* the last time tok_time read had an explicit a.m./p.m. */
     int ref_offset;     /* the reference's UTC offset in minutes ("…-02:00"); 0 when none */
+    int last_zone;      /* minutes the last time read was moved by its zone ("8:00 GMT"), else 0 */
     int last_bare_day;  /* the last emit was a day of month alone ("le 13"): that day, else 0 */
     ex_status status; /* of the last emit made by a helper that returns bool */
     /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
@@ -702,7 +703,7 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
                     (x->kind == K_AT || x->kind == K_OF || x->kind == K_RANGEFROM ||
                      x->kind == K_RANGESEP || x->kind == K_AND || x->kind == K_AFTER ||
                      x->kind == K_BEFORE || x->kind == K_YEARCUE || x->kind == K_WEEKDAY ||
-                     x->kind == K_DAY || x->kind == K_DAYPART))
+                     x->kind == K_DAY || x->kind == K_DAYPART || x->kind == K_PAST))
                     pe = x;
             }
             if (!pe && s->tok[i - 1].kind != EX_TOK_NUMBER &&
@@ -780,6 +781,9 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
         /* "8:00 GMT", "9 am (BST)": moved to the reference's offset when the day stays */
         int t = hh * 60 + mm - zone + s->ref_offset;
         if (t >= 0 && t < 1440) {
+            s->last_zone = t - (hh * 60 + mm);
+            if (!s->last_zone)
+                s->last_zone = 1440; /* moved by nothing, but a zone was given */
             hh = t / 60;
             mm = t % 60;
             n += paren + zn + paren;
@@ -1925,6 +1929,29 @@ static bool match_count_span(scan *s, uint32_t i, uint32_t *next)
     return true;
 }
 
+/* "3 fridays from now", "2 thursdays ago": the n-th such weekday after (before) the reference. */
+static bool match_weekdays_count(scan *s, uint32_t i, uint32_t *next)
+{
+    uint32_t cn = 0, wn = 0, an = 0;
+    int cnt = tok_count(s, i, &cn);
+    int wd = cnt > 0 && cnt < 100 ? lookup_kind(s, i + cn, K_WEEKDAYS, &wn) : INT16_MIN;
+    if (wd == INT16_MIN)
+        return false;
+    uint32_t j = i + cn + wn;
+    int sign;
+    if (lookup_kind(s, j, K_LATER, &an) != INT16_MIN)
+        sign = 1;
+    else if (lookup_kind(s, j, K_AGO, &an) != INT16_MIN)
+        sign = -1;
+    else
+        return false;
+    int today = weekday_of(s->ref);
+    long first = sign > 0 ? s->ref + ((wd - today + 6) % 7 + 1) : s->ref - ((today - wd + 6) % 7 + 1);
+    *next = j + an;
+    s->status = emit_day(s, i, j + an, first + sign * 7L * (cnt - 1), true, next);
+    return true;
+}
+
 /* A day of month alone (dd): the nearest such day before (past bias, today included) or after
  * (future bias) the reference, in this month or the two either side; LONG_MIN if none. */
 static long nearest_day(const scan *s, int dd)
@@ -2025,6 +2052,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             return st;
         }
         if (match_count_span(s, i, next))
+            return s->status;
+        if (match_weekdays_count(s, i, next))
             return s->status;
         int cnt = tok_count(s, i, &n);
         if (cnt > 0) { /* "three days ago", "two days later", "deux jours après." */
@@ -2368,7 +2397,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         if (cnt >= 0 && cnt <= 23 && i > 0 &&
             (lookup_kind(s, i + n, K_HOURWORD, &hn) != INT16_MIN ||
              (cnt >= 1 && cnt <= 12 && ampm_at(s, i + n, &pn, &part) != INT16_MIN)) &&
-            lookup_kind(s, i - 1, K_AT, &pn) != INT16_MIN && pn == 1) {
+            ((lookup_kind(s, i - 1, K_AT, &pn) != INT16_MIN && pn == 1) ||
+             (lookup_kind(s, i - 1, K_RANGESEP, &pn) != INT16_MIN && pn == 1))) {
             /* "à quinze heures", "at three p.m." */
             int hh = cnt, mi = 0;
             uint32_t stop = i + n + hn;
@@ -2376,7 +2406,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             *next = stop;
             return emit_clock(s, i, stop, hh, mi);
         }
-        if (match_minutes_clock(s, i, next) || match_count_span(s, i, next))
+        if (match_minutes_clock(s, i, next) || match_count_span(s, i, next) ||
+            match_weekdays_count(s, i, next))
             return s->status;
         int unit = tok_unit(s, i + n, &n2);
         uint32_t an = 0;
@@ -2522,7 +2553,8 @@ static bool only_glue(const scan *s, uint32_t a, uint32_t b)
  * "entre le 13 et le 15 juillet") or a time and its day ("13h30 samedi 21 septembre", "3pm
  * tomorrow", "9h30 - 11h jeudi"). Returns true when it joined (the new item is dropped). */
 static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c0, bool p_clock,
-                       int p_bare, bool c_clock, bool p_ampm, bool c_ampm, uint32_t *core0)
+                       int p_bare, bool c_clock, bool p_ampm, bool c_ampm, int p_zone, int c_zone,
+                       uint32_t *core0)
 {
     ex_vec *v = &s->doc->dates;
     ex_date *a = &EX_VEC_AT(*v, ex_date, p), *c = &EX_VEC_AT(*v, ex_date, p + 1);
@@ -2569,7 +2601,9 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
             return false;
         if (hs >= 12 && ha < 12)
             ha += 12;
-        snprintf(a->value, sizeof a->value, "%.10sT%02d:%02d", c->value, ha, ma);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.10sT%02d:%02d", c->value, ha, ma);
+        memcpy(a->value, buf, sizeof a->value);
         a->end = c->end;
         a->relative = c->relative;
         v->len--;
@@ -2625,6 +2659,13 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
             memcpy(a->value, c->value, 10);
         if (!p_ampm && c_ampm && ha < 12 && hc >= 12 && ha + 12 <= hc)
             ha += 12;
+        if (c_zone && !p_zone && c_zone != 1440) { /* "9:30 - 11:00 CST": the zone of both */
+            int t = ha * 60 + ma + c_zone;
+            if (t < 0 || t >= 1440)
+                return false;
+            ha = t / 60;
+            ma = t % 60;
+        }
         snprintf(a->value + 10, sizeof a->value - 10, "T%02d:%02d", ha, ma);
     }
     if (p_bare && c->grain == EX_GRAIN_DAY) { /* "entre le 13 et le 15 juillet": 13 juillet */
@@ -2776,11 +2817,12 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
     uint32_t prev_i0 = 0, prev_i1 = 0; /* tokens of the last item, when it is the last of the vec */
     uint32_t prev_core = 0;            /* where its last part (a time after a day) begins */
     bool prev_clock = false, prev_ampm = false;
-    int prev_bare = 0;
+    int prev_bare = 0, prev_zone = 0;
     while (i < s.ntok) {
         uint32_t next = i + 1;
         bool matched = false;
         uint32_t before = doc->dates.len;
+        s.last_zone = 0;
         ex_status st = match_at(&s, i, &next, &matched);
         if (st != EX_OK || s.status != EX_OK)
             return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
@@ -2794,11 +2836,11 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
             while (i0 + 1 < next && s.tok[i0].start < cur->start)
                 i0++;
             bool clock = s.last_clock, ampm = clock && s.last_ampm;
-            int bare = s.last_bare_day;
+            int bare = s.last_bare_day, zone = s.last_zone;
             uint32_t core = prev_core;
             if (before > 0 && prev_i1 <= i0 &&
                 join_items(&s, before - 1, prev_i0, prev_i1, i0, prev_clock, prev_bare, clock,
-                           prev_ampm, ampm, &core)) {
+                           prev_ampm, ampm, prev_zone, zone, &core)) {
                 prev_i1 = next; /* merged into the previous item */
                 prev_core = core;
                 prev_clock = prev_clock || clock;
@@ -2810,6 +2852,7 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
                 prev_clock = clock;
                 prev_ampm = ampm;
                 prev_bare = bare;
+                prev_zone = zone;
             }
         }
         i = next;
