@@ -2242,7 +2242,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             }
             /* a count after: "next 3 days", "the last 2 weeks" (not French: "a passé 3 jours",
              * where the table gives the word the value 1) */
-            int cnt = mode != 2 && (e->val == 0 || e->kind == K_PAST) ? tok_count(s, j, &cn) : -1;
+            int cnt = mode != 2 && (e->val != 1 || e->kind == K_PAST) ? tok_count(s, j, &cn) : -1;
             int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
             if (unit != INT16_MIN) { /* "next 3 days", "the last 2 weeks" */
                 *next = j + cn + un;
@@ -2327,6 +2327,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                     return emit_day(s, i, jd + 1, day, true, next);
             }
         }
+        if (e->kind == K_NEXT && e->val == 2) /* English "next Wednesday": next week's */
+            return emit_day(s, i, j, weekday_in_week(s, wd, 1), true, next);
         return emit_day(s, i, j, resolve_weekday(s, wd, mode), true, next);
     }
     case K_AGOPRE:

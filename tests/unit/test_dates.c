@@ -368,6 +368,11 @@ static void test_round3_en(void **state)
           "Monday=2023-11-20/day/rel | two days later=2023-11-22/day/rel");
     check(g_past, "Polls close at 4pm CET.", "en", "2023-11-22T09:00:00Z",
           "4pm CET=2023-11-22T15:00/minute/rel");
+    check(g_past, "The vote is next Thursday, not this Thursday.", "en", REF,
+          "next Thursday=2023-11-30/day/rel | this Thursday=2023-11-23/day/rel");
+    check(g_past, "It reopens 3 fridays from now.", "en", REF, "3 fridays from now=2023-12-08/day/rel");
+    check(g_past, "Trading runs 9:30 - 11:00 CST.", "en", "2023-11-22T08:00:00-05:00",
+          "9:30 - 11:00 CST=2023-11-22T10:30..2023-11-22T12:00/minute/rel");
     check(g_past, "They march 3 miles.", "en", REF, "");
     check(g_past, "The 24/7 helpline and 9/11 memorial.", "en", REF, "");
     check(g_past, "They won 2-1 in extra time.", "en", REF, "");
