@@ -85,7 +85,7 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS
+    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -94,7 +94,7 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays"};
+    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -1346,10 +1346,75 @@ static long hijri_in(int y, int m, int d)
     return hijri_day(hy, m, d);
 }
 
+/* The Hebrew calendar (arithmetic rules of the fixed calendar, as in Dershowitz and Reingold,
+ * "Calendrical Calculations"): days since 1970-01-01 of day d of month m (1 = Nisan … 6 = Elul,
+ * 7 = Tishrei … 12 = Adar, 13 = Adar II) of year hy. */
+static long heb_elapsed(long y)
+{
+    long months = (235 * y - 234) / 19, parts = 12084 + 13753 * months;
+    long day = 29 * months + parts / 25920;
+    return (3 * (day + 1)) % 7 < 3 ? day + 1 : day;
+}
+
+static long heb_new_year(long y) /* 1 Tishrei */
+{
+    long n0 = heb_elapsed(y - 1), n1 = heb_elapsed(y), n2 = heb_elapsed(y + 1);
+    long fix = n2 - n1 == 356 ? 2 : n1 - n0 == 382 ? 1 : 0;
+    return -1373427L + n1 + fix - 719163L; /* R.D. of the epoch, then of 1970-01-01 */
+}
+
+static bool heb_leap(long y) { return (7 * y + 1) % 19 < 7; }
+
+static int heb_month_days(long y, int m)
+{
+    long len = heb_new_year(y + 1) - heb_new_year(y);
+    if (m == 2 || m == 4 || m == 6 || m == 10 || m == 13 || (m == 12 && !heb_leap(y)) ||
+        (m == 8 && len % 10 != 5) || (m == 9 && len % 10 == 3))
+        return 29;
+    return 30;
+}
+
+static long heb_day(long y, int m, int d)
+{
+    long r = heb_new_year(y) + d - 1;
+    int last = heb_leap(y) ? 13 : 12;
+    for (int k = 7; k < (m < 7 ? last + 1 : m); k++)
+        r += heb_month_days(y, k);
+    for (int k = 1; m < 7 && k < m; k++)
+        r += heb_month_days(y, k);
+    return r;
+}
+
+/* A Jewish holiday of the table (val = code * 1400 + month * 100 + day; code 0..8: it lasts
+ * code + 1 days from its eve; 9: Tisha B'Av, a day later off the Sabbath; 10: Yom HaAtzmaut,
+ * off Friday, Saturday and Monday; 11: Yom HaShoah, off Friday and Sunday): the evening it
+ * begins (holidays begin at sundown, so the record gives the eve), first in Gregorian year y. */
+static long hebrew_in(int y, int val, int *ndays)
+{
+    int code = val / 1400, m = val % 1400 / 100, d = val % 100;
+    *ndays = code <= 8 ? code + 1 : 1;
+    for (long hy = y + 3760L; hy <= y + 3761L; hy++) {
+        int mm = m == 13 && !heb_leap(hy) ? 12 : m; /* Adar II: Adar in a common year */
+        long day = heb_day(hy, mm, d);
+        int wd = weekday_of(day);
+        if (code == 9 && wd == 6)
+            day++;
+        else if (code == 10)
+            day += wd == 5 ? -1 : wd == 6 ? -2 : wd == 1 ? 1 : 0;
+        else if (code == 11)
+            day += wd == 5 ? -1 : wd == 7 ? 1 : 0;
+        int gy, gm, gd;
+        civil_from_days(day - 1, &gy, &gm, &gd);
+        if (gy == y)
+            return day - 1;
+    }
+    return heb_day(y + 3760L, m == 13 ? 12 : m, d) - 1;
+}
+
 static bool is_holiday(int kind)
 {
     return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER ||
-           kind == K_HIJRI || kind == K_FIXEDOBS;
+           kind == K_HIJRI || kind == K_FIXEDOBS || kind == K_HEBREW;
 }
 
 /* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), or
@@ -1362,6 +1427,10 @@ static long holiday_in(const dentry *e, int y)
         return nth_weekday(y, e->val / 1000, e->val / 100 % 10, e->val / 10 % 10) + e->val % 10;
     case K_EASTER: return easter_day(y) + e->val;
     case K_HIJRI: return hijri_in(y, e->val / 100, e->val % 100 ? e->val % 100 : 1);
+    case K_HEBREW: {
+        int nd;
+        return hebrew_in(y, e->val, &nd);
+    }
     case K_FIXEDOBS: { /* observed on the nearest weekday: Saturday → Friday, Sunday → Monday */
         long d = days_from_civil(y, e->val / 100, e->val % 100);
         int wd = weekday_of(d);
@@ -1378,6 +1447,9 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
 {
     int yy = tok_year(s, j + n);
     bool month = e->kind == K_HIJRI && e->val % 100 == 0; /* "Ramadan": the whole month */
+    int span_days = month ? 0 : 1; /* Jewish holidays of several days: from the eve */
+    if (e->kind == K_HEBREW)
+        hebrew_in(s->ref_y, e->val, &span_days);
     uint32_t k = j + n, xn = 0, cn = 0, un = 0, an = 0;
     int cnt, unit, ry = INT_MIN;
     if (lookup_kind(s, k, K_OF, &xn) != INT16_MIN &&
@@ -1406,6 +1478,10 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
             return emit_span(s, i0, j + n + 1, EX_GRAIN_DAY, d0, 0, d0 + 29 - (e->val / 100 % 2 == 0), 0,
                              false);
         }
+        if (span_days > 1) {
+            *next = j + n + 1;
+            return emit_span(s, i0, j + n + 1, EX_GRAIN_DAY, d0, 0, d0 + span_days - 1, 0, false);
+        }
         return emit_day(s, i0, j + n + 1, d0, false, next);
     }
     long best = LONG_MIN;
@@ -1432,6 +1508,10 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
         *next = j + n;
         return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, best + 29 - (e->val / 100 % 2 == 0), 0,
                          true);
+    }
+    if (span_days > 1) {
+        *next = j + n;
+        return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, best + span_days - 1, 0, true);
     }
     return emit_day(s, i0, j + n, best, true, next);
 }
@@ -2457,6 +2537,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_OEASTER:
     case K_HIJRI:
     case K_FIXEDOBS:
+    case K_HEBREW:
         return emit_holiday(s, i, i, e, n, 0, next);
     case K_OF:
     case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */

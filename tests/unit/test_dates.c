@@ -310,6 +310,7 @@ static void test_round3_fr(void **state)
     check(g_past, "Il a roulé 3h sans pause, puis 3 h encore.", "fr", REF, "");
     check(g_past, "Le départ est à 3h.", "fr", REF, "3h=2023-11-22T03:00/minute/rel");
     check(g_past, "Il chante le matin et le soir.", "fr", REF, "");
+    check(g_past, "Yom Kippour 2023 tombait un lundi.", "fr", REF, "Yom Kippour 2023=2023-09-24/day");
     /* anaphora: counted from the paragraph's last date, else the reference */
     check(g_past, "Il a été élu le 5 mars. Le lendemain, il a nommé son équipe.", "fr", REF,
           "5 mars=2023-03-05/day/rel | Le lendemain=2023-03-06/day/rel");
@@ -373,6 +374,9 @@ static void test_round3_en(void **state)
     check(g_past, "It reopens 3 fridays from now.", "en", REF, "3 fridays from now=2023-12-08/day/rel");
     check(g_past, "Trading runs 9:30 - 11:00 CST.", "en", "2023-11-22T08:00:00-05:00",
           "9:30 - 11:00 CST=2023-11-22T10:30..2023-11-22T12:00/minute/rel");
+    /* Jewish holidays begin at sundown: the record gives the eve */
+    check(g_past, "Yom Kippur 2023 was quiet; Hanukkah 2023 comes soon.", "en", REF,
+          "Yom Kippur 2023=2023-09-24/day | Hanukkah 2023=2023-12-07..2023-12-14/day");
     check(g_past, "They march 3 miles.", "en", REF, "");
     check(g_past, "The 24/7 helpline and 9/11 memorial.", "en", REF, "");
     check(g_past, "They won 2-1 in extra time.", "en", REF, "");
