@@ -100,6 +100,7 @@ typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
     uint8_t kind; /* enum dkind */
     uint8_t cap;  /* text must start with a capital letter */
+    uint8_t same_next; /* the next entry (sorted) has the same key */
     int16_t val;
     uint32_t order; /* line order over both files: equal keys keep it ("sept" is 7 in French
                        and September in English; "cet" is French "this" and a time zone) */
@@ -221,7 +222,7 @@ static ex_status load_file(struct ex_dates_res *d, const char *data_dir, const c
             fclose(f);
             return ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
         }
-        d->e[d->n] = (dentry){key, (uint8_t)kind, cap, (int16_t)val, (uint32_t)d->n};
+        d->e[d->n] = (dentry){key, (uint8_t)kind, cap, 0, (int16_t)val, (uint32_t)d->n};
         d->n++;
     }
     fclose(f);
@@ -241,6 +242,8 @@ ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, 
         return st;
     }
     qsort(d->e, d->n, sizeof *d->e, entry_cmp);
+    for (size_t i = 0; i + 1 < d->n; i++)
+        d->e[i].same_next = strcmp(d->e[i].key, d->e[i + 1].key) == 0;
     size_t total = 0;
     for (size_t i = 0; i < d->n; i++)
         total += strlen(d->e[i].key);
@@ -365,7 +368,7 @@ static const dentry *lookup_uncached(const scan *s, uint32_t i, uint32_t *ntok);
 static int lookup_kind(const scan *s, uint32_t i, int kind, uint32_t *ntok);
 
 /* lookup_uncached, memoised per token: the grammar asks about the same token many times. */
-static const dentry *lookup(const scan *s, uint32_t i, uint32_t *ntok)
+static inline const dentry *lookup(const scan *s, uint32_t i, uint32_t *ntok)
 {
     if (!s->memo_n)
         return lookup_uncached(s, i, ntok);
@@ -462,9 +465,8 @@ static int lookup_kind(const scan *s, uint32_t i, int kind, uint32_t *ntok)
     const dentry *e = i < s->ntok ? lookup(s, i, &n) : NULL;
     if (!e)
         return INT16_MIN;
-    const dentry *end = s->dr->e + s->dr->n;
     while (e->kind != kind) { /* another entry of the same key may have the kind asked for */
-        if (e + 1 < end && strcmp(e[1].key, e->key) == 0 && !(e[1].cap && !(s->tok[i].flags & EX_TF_CAP)))
+        if (e->same_next && !(e[1].cap && !(s->tok[i].flags & EX_TF_CAP)))
             e++;
         else
             return INT16_MIN;
