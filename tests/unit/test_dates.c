@@ -429,6 +429,25 @@ static void test_json(void **state)
     assert_true(json_is_true(json_object_get(d1, "relative")));
     json_decref(root);
     ex_doc_free(doc);
+
+    /* an interval carries value_end, an open one its bound; a plain date neither */
+    text = "Du 13 au 15 juillet 2024, puis avant 16h.";
+    in.text = text;
+    in.text_len = strlen(text);
+    doc = NULL;
+    assert_int_equal(ex_extract(g_past, &in, &doc, err, sizeof err), EX_OK);
+    root = ex_doc_to_json(doc);
+    dates = json_object_get(root, "dates");
+    assert_int_equal(json_array_size(dates), 2);
+    d0 = json_array_get(dates, 0);
+    assert_string_equal(json_string_value(json_object_get(d0, "value")), "2024-07-13");
+    assert_string_equal(json_string_value(json_object_get(d0, "value_end")), "2024-07-15");
+    assert_null(json_object_get(d0, "bound"));
+    d1 = json_array_get(dates, 1);
+    assert_string_equal(json_string_value(json_object_get(d1, "bound")), "before");
+    assert_null(json_object_get(d1, "value_end"));
+    json_decref(root);
+    ex_doc_free(doc);
 }
 
 int main(void)
