@@ -731,6 +731,9 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
     bool part = false;
     if (ampm == INT16_MIN) {
         ampm = ampm_at(s, i + 1, &an, &part);
+        if (ampm != INT16_MIN && an == 1 && i + 1 < s->ntok &&
+            s->tok[i + 1].end - s->tok[i + 1].start == 1)
+            ampm = INT16_MIN; /* a lone "p" is a page or pence ("10 p"); "3p" is a time */
         uint32_t pn0 = 0;
         if (ampm != INT16_MIN && part && !sep && an < 2 &&
             (hh > 12 || i == 0 || lookup_kind(s, i - 1, K_AT, &pn0) == INT16_MIN || pn0 != 1))

@@ -310,6 +310,7 @@ static void test_round3_fr(void **state)
     check(g_past, "Il a roulé 3h sans pause, puis 3 h encore.", "fr", REF, "");
     check(g_past, "Le départ est à 3h.", "fr", REF, "3h=2023-11-22T03:00/minute/rel");
     check(g_past, "Il chante le matin et le soir.", "fr", REF, "");
+    check(g_past, "Mon père est arrivé.", "fr", REF, "");
     check(g_past, "Yom Kippour 2023 était calme.", "fr", REF, "Yom Kippour 2023=2023-09-24/day");
     /* anaphora: counted from the paragraph's last date, else the reference */
     check(g_past, "Il a été élu le 5 mars. Le lendemain, il a nommé son équipe.", "fr", REF,
@@ -378,6 +379,7 @@ static void test_round3_en(void **state)
     check(g_past, "Yom Kippur 2023 was quiet; Hanukkah 2023 comes soon.", "en", REF,
           "Yom Kippur 2023=2023-09-24/day | Hanukkah 2023=2023-12-07..2023-12-14/day");
     check(g_past, "They march 3 miles.", "en", REF, "");
+    check(g_past, "See page 10 p for the chart.", "en", REF, "");
     check(g_past, "The 24/7 helpline and 9/11 memorial.", "en", REF, "");
     check(g_past, "They won 2-1 in extra time.", "en", REF, "");
     check(g_past, "He scored 3 tonight.", "en", REF,
