@@ -132,6 +132,11 @@ static json_t *date_obj(jb *b, const ex_doc *doc, const cp_index *ix, const ex_d
     put(b, o, "value", json_string_nocheck(d->value));
     put(b, o, "grain", json_string_nocheck(ex_grain_name((ex_grain)d->grain)));
     put(b, o, "relative", json_boolean(d->relative));
+    if (d->value_end[0]) /* an interval: "du 3 au 5 mai", "this weekend", "Q4 2018" */
+        put(b, o, "value_end", json_string_nocheck(d->value_end));
+    if (d->bound) /* an open interval: "à partir du 8 mars", "before 4pm" */
+        put(b, o, "bound",
+            json_string_nocheck(d->bound == EX_DATE_BOUND_AFTER ? "after" : "before"));
     return o;
 }
 

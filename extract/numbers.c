@@ -19,6 +19,12 @@
  * Codes glued to digits are read ("USD1,23", "GBP3.01", "42MYR", "RM42"), and cents after an
  * amount with its currency when a cents word follows ("20 dollars 43 cents", "1 euro et 23
  * centimes", "$2 and 50c"); without the cents word the next number is left alone.
+ * Cents with no currency ("ten cents", "10¢") take the paragraph's currency, else the language's.
+ * Fractions "1/5" (numerator below denominator, no leading zero, not part of a date; names such
+ * as "9/11" and "24/7" from data/common/number-names.txt are skipped whole), ".77", spelled
+ * points ("two point two million", "trois virgule cinq"), tens glued or dashed to a unit
+ * ("twentyfifth", "thirty—first"), restatements ("forty-five (45)"), "a dollar"/"un euro", and
+ * currency words marked "+pre" in the tables that may come first ("ringgit 42").
  */
 #include <ctype.h>
 #include <math.h>
@@ -29,8 +35,8 @@
 
 /* ---- resources: a small open-addressing string map ------------------------------------------ */
 
-enum nw_kind { NW_UNIT, NW_ONE, NW_HUNDRED, NW_MULT, NW_ORD, NW_ORDH, NW_ORDM, NW_AND };
-enum cue_kind { CUE_APPROX = 1, CUE_MIN, CUE_MAX, CUE_FROM, CUE_PCT, CUE_EXACT, CUE_NEG };
+enum nw_kind { NW_UNIT, NW_ONE, NW_HUNDRED, NW_MULT, NW_ORD, NW_ORDH, NW_ORDM, NW_AND, NW_POINT };
+enum cue_kind { CUE_APPROX = 1, CUE_MIN, CUE_MAX, CUE_FROM, CUE_PCT, CUE_EXACT, CUE_NEG, CUE_NAME };
 
 typedef struct nmap_entry {
     char *key; /* malloc'd, normalised */
@@ -51,9 +57,14 @@ struct ex_numbers_res {
     nmap currencies[2]; /* currency words → ISO */
     nmap cues[2];       /* cue phrases → cue_kind */
     nmap symbols;       /* currency signs and codes → ISO */
+    nmap names;         /* "9/11", "24/7": names that only look like numbers (kind 0) */
     nmap suffixes;      /* "bn" → mult, "er" → ord */
     bool word_first[256]; /* first bytes of number words (lower case): a cheap pre-filter */
+    uint32_t pre_shape[256]; /* like word_shape, for the first word of "+pre" currency phrases */
+    uint32_t cur_shape[256]; /* like word_shape, for the first word of every currency phrase */
+    bool tens_first[256];    /* first bytes of tens words: "twentyfifth" may be glued */
     uint32_t word_shape[256]; /* per first byte: bit min(len, 31) set if a word has that length */
+    uint32_t word_shape2[256][32]; /* the same per first byte and second byte (& 31) */
 };
 
 static uint64_t hash_bytes(const char *s, size_t n)
@@ -185,12 +196,13 @@ static size_t norm_key(const char *s, size_t n, char *out, size_t cap)
 static int kind_of(const char *k)
 {
     static const char *const names[] = {"unit", "one", "hundred", "mult", "ord", "ordh", "ordm",
-                                        "and"};
-    for (int i = 0; i < 8; i++)
+                                        "and", "point"};
+    for (int i = 0; i < 9; i++)
         if (strcmp(k, names[i]) == 0)
             return i;
-    static const char *const cues[] = {"approx", "min", "max", "from", "pct", "exact", "neg"};
-    for (int i = 0; i < 7; i++)
+    static const char *const cues[] = {"approx", "min", "max", "from", "pct", "exact", "neg",
+                                       "name"};
+    for (int i = 0; i < 8; i++)
         if (strcmp(k, cues[i]) == 0)
             return i + 1;
     return -1;
@@ -235,11 +247,17 @@ static ex_status load_table(nmap *m, const char *data_dir, const char *rel, file
             }
             rc = nmap_put(m, key, strtod(mid, NULL), kind, NULL);
         } else if (fmt == FMT_PHRASE_CODE) {
+            int pre = 0; /* "ringgit MYR +pre": the word may also come before the amount */
+            if (strcmp(last + 1, "+pre") == 0 && last > first) {
+                *last = '\0';
+                pre = 1;
+                last = strrchr(line, ' ');
+            }
             if (!norm_key(line, (size_t)(last - line), key, sizeof key) || strlen(last + 1) != 3) {
                 st = ex_fail(err, errlen, EX_EINVAL, "numbers: %s:%u: malformed", path, lineno);
                 break;
             }
-            rc = nmap_put(m, key, 0, 0, last + 1);
+            rc = nmap_put(m, key, 0, pre, last + 1);
         } else {
             *first = '\0';
             int kind = kind_of(line);
@@ -258,6 +276,18 @@ static ex_status load_table(nmap *m, const char *data_dir, const char *rel, file
     return st;
 }
 
+/* "twenty" .. "ninety": the tens that may be glued to a unit. */
+static bool is_tens(const nmap_entry *en)
+{
+    return en->kind == NW_UNIT && en->value >= 20 && en->value <= 90 && fmod(en->value, 10) == 0;
+}
+
+/* "one" .. "nine", "first" .. "ninth": what may follow a tens word. */
+static bool is_digit_word(const nmap_entry *en)
+{
+    return (en->kind == NW_UNIT || en->kind == NW_ORD) && en->value >= 1 && en->value <= 9;
+}
+
 static void numbers_res_destroy(struct ex_numbers_res *r)
 {
     if (!r)
@@ -268,6 +298,7 @@ static void numbers_res_destroy(struct ex_numbers_res *r)
         nmap_free(&r->cues[l]);
     }
     nmap_free(&r->symbols);
+    nmap_free(&r->names);
     nmap_free(&r->suffixes);
     free(r);
 }
@@ -298,6 +329,9 @@ ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err
     if (st == EX_OK)
         st = load_table(&r->suffixes, data_dir, "common/number-suffixes.txt",
                         FMT_WORD_VALUE_KIND, err, errlen);
+    if (st == EX_OK)
+        st = load_table(&r->names, data_dir, "common/number-names.txt", FMT_KIND_PHRASE, err,
+                        errlen);
     if (st != EX_OK) {
         numbers_res_destroy(r);
         return st;
@@ -309,7 +343,21 @@ ex_status ex_numbers_res_load(ex_resources *res, const char *data_dir, char *err
                 const nmap_entry *en = &r->words[l].slots[k];
                 r->word_first[(unsigned char)en->key[0]] = true;
                 r->word_shape[(unsigned char)en->key[0]] |= 1u << (en->keylen < 31 ? en->keylen : 31);
+                r->word_shape2[(unsigned char)en->key[0]][(unsigned char)en->key[1] & 31] |=
+                    1u << (en->keylen < 31 ? en->keylen : 31);
+                if (is_tens(en))
+                    r->tens_first[(unsigned char)en->key[0]] = true;
             }
+    for (int l = 0; l < 2; l++)
+        for (size_t k = 0; k < r->currencies[l].cap; k++) {
+            const nmap_entry *en = &r->currencies[l].slots[k];
+            if (!en->key)
+                continue;
+            size_t w = strcspn(en->key, " -.'");
+            r->cur_shape[(unsigned char)en->key[0]] |= 1u << (w < 31 ? w : 31);
+            if (en->kind == 1)
+                r->pre_shape[(unsigned char)en->key[0]] |= 1u << (w < 31 ? w : 31);
+        }
     res->numbers = r;
     return EX_OK;
 }
@@ -452,8 +500,9 @@ static bool parse_digits(const nctx *c, const char *s, size_t n, qty *q)
             /* a code glued after the digits: "42MYR", "10MNT", "42RM" (two or three capitals) */
             const nmap_entry *code = NULL;
             if ((n - i == 2 || n - i == 3) && isupper((unsigned char)s[i]) &&
-                isupper((unsigned char)s[i + 1]) && (n - i == 2 || isupper((unsigned char)s[i + 2])))
-                code = lookup_one(c, &c->r->symbols, s + i, n - i);
+                isalpha((unsigned char)s[i + 1]) &&
+                (n - i == 2 || isalpha((unsigned char)s[i + 2]) || s[i + 2] == '$'))
+                code = lookup_one(c, &c->r->symbols, s + i, n - i); /* "42MYR", "20Rs", "3US$" */
             if (!code)
                 return false;
             q->cur = code->code;
@@ -475,7 +524,8 @@ static const nmap_entry *number_word(const nctx *c, const char *s, size_t n)
 {
     /* cheap reject before any lower-casing or hashing: no number word has this first byte and
      * length (number words hold no typographic apostrophe, so the raw length is the key's) */
-    if (!n || !(c->r->word_shape[(unsigned char)tolower((unsigned char)s[0])] &
+    if (!n || !(c->r->word_shape2[ascii_lower((unsigned char)s[0])]
+                                 [n > 1 ? ascii_lower((unsigned char)s[1]) & 31 : 0] &
                 (1u << (n < 31 ? n : 31))))
         return NULL;
     for (int k = 0; k < 2; k++) {
@@ -493,6 +543,7 @@ typedef struct wacc {
     int atoms, last_kind;
     double last_value, mult;
     bool ordinal, done;
+    bool point; /* the first word was a decimal point word ("point 77") */
 } wacc;
 
 /* Adds one number-word atom; returns false if it cannot continue the number. */
@@ -502,6 +553,10 @@ static bool word_atom(wacc *w, const nmap_entry *en)
         return false;
     int k = en->kind;
     double v = en->value;
+    if (k == NW_POINT) {
+        w->point = w->atoms == 0;
+        return false; /* read by point_decimals */
+    }
     if (k == NW_AND)
         return w->atoms > 0;
     if (k == NW_UNIT || k == NW_ONE || k == NW_ORD) {
@@ -546,13 +601,125 @@ static bool word_token(const nctx *c, uint32_t i, wacc *w)
         while (q < n && s[q] != '-')
             q++;
         const nmap_entry *en = q > p ? number_word(c, s + p, q - p) : NULL;
+        if (!en && q - p >= 8 && c->r->tens_first[ascii_lower((unsigned char)s[p])] &&
+            ((s[q - 2] == 't' && s[q - 1] == 'h') || (s[q - 2] == 's' && s[q - 1] == 't') ||
+             (s[q - 2] == 'n' && s[q - 1] == 'd') || (s[q - 2] == 'r' && s[q - 1] == 'd'))) {
+            /* a tens word glued to a unit or ordinal: "twentyfifth", "thirtyone" */
+            for (size_t cut = 5; cut <= 7 && !en; cut++) {
+                const nmap_entry *t = number_word(c, s + p, cut);
+                const nmap_entry *u = t && is_tens(t) ? number_word(c, s + p + cut, q - p - cut)
+                                                      : NULL;
+                if (u && is_digit_word(u) && word_atom(w, t))
+                    en = u;
+            }
+        }
         if (!en || !word_atom(w, en)) {
+            bool pt = w->point;
             *w = save;
+            w->point = pt;
             return false;
         }
         p = q + 1;
     }
     return true;
+}
+
+static bool is_word(const nctx *c, uint32_t i, const char *w);
+
+static bool is_dash(const nctx *c, uint32_t i)
+{
+    const char *s = tok_text(c, i);
+    return tok_len(c, i) == 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
+           ((unsigned char)s[2] == 0x93 || (unsigned char)s[2] == 0x94);
+}
+
+/* Digits only, without a leading zero unless alone: "5", "100" (not "05", "1,5", "3m"). */
+static bool plain_int(const nctx *c, uint32_t i, double *v)
+{
+    if (i >= c->ntok || c->tok[i].kind != EX_TOK_NUMBER || tok_len(c, i) > 6)
+        return false;
+    const char *s = tok_text(c, i);
+    uint32_t n = tok_len(c, i);
+    if (n > 1 && s[0] == '0')
+        return false;
+    double x = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        if (!isdigit((unsigned char)s[k]))
+            return false;
+        x = x * 10 + (s[k] - '0');
+    }
+    *v = x;
+    return true;
+}
+
+/* Decimals spelled after a point word at token j: "point 77", "point seven seven", "virgule
+ * cinq". Sets *frac (0.77) and *next; false when j is no such point. */
+static bool point_decimals(const nctx *c, uint32_t j, double *frac, uint32_t *next)
+{
+    if (j + 1 >= c->ntok || c->tok[j].kind != EX_TOK_WORD)
+        return false;
+    const nmap_entry *pt = number_word(c, tok_text(c, j), tok_len(c, j));
+    if (!pt || pt->kind != NW_POINT)
+        return false;
+    uint32_t k = j + 1;
+    double f = 0, scale = 0.1;
+    if (c->tok[k].kind == EX_TOK_NUMBER) {
+        const char *s = tok_text(c, k);
+        uint32_t n = tok_len(c, k);
+        for (uint32_t d = 0; d < n && d < 12; d++, scale /= 10) {
+            if (!isdigit((unsigned char)s[d]))
+                return false;
+            f += scale * (s[d] - '0');
+        }
+        *frac = f;
+        *next = k + 1;
+        return n <= 12;
+    }
+    uint32_t d = 0;
+    while (k < c->ntok && d < 12 && c->tok[k].kind == EX_TOK_WORD) {
+        const nmap_entry *en = number_word(c, tok_text(c, k), tok_len(c, k));
+        if (!en || en->kind != NW_UNIT || en->value > 9)
+            break;
+        f += scale * en->value;
+        scale /= 10;
+        k++;
+        d++;
+    }
+    if (!d)
+        return false;
+    *frac = f;
+    *next = k;
+    return true;
+}
+
+/* A multiplier word after a quantity ending before token j ("1.2 million", "two point two
+ * million", "300 Cr"): applies it to q. */
+static void mult_after(const nctx *c, uint32_t j, qty *q)
+{
+    if (q->ordinal || q->mult != 1 || j >= c->ntok || c->tok[j].kind != EX_TOK_WORD)
+        return;
+    const nmap_entry *en = number_word(c, tok_text(c, j), tok_len(c, j));
+    if (en && (en->kind == NW_MULT || en->kind == NW_HUNDRED)) {
+        q->value *= en->value;
+        q->mult = en->value;
+        q->b = j + 1;
+    }
+}
+
+/* Is a currency word ("dollar", "euro") at token j, not followed by "of"/"de" ("a pound of")? */
+static bool currency_word_at(const nctx *c, uint32_t j)
+{
+    if (j >= c->ntok || c->tok[j].kind != EX_TOK_WORD)
+        return false;
+    uint32_t n = 0, tl = tok_len(c, j);
+    const char *t = tok_text(c, j);
+    while (n < tl && t[n] != '-' && t[n] != '.' && t[n] != '\'')
+        n++;
+    unsigned char b0 = ascii_lower((unsigned char)t[0]);
+    if (!(c->r->cur_shape[b0] & (1u << (n < 31 ? n : 31))) ||
+        !lookup_span(c, c->r->currencies, j, j + 1))
+        return false;
+    return !(is_word(c, j + 1, "of") || is_word(c, j + 1, "de") || is_word(c, j + 1, "d'"));
 }
 
 /* Reads a quantity starting at token i. */
@@ -565,8 +732,8 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
     if (c->tok[i].kind == EX_TOK_WORD && tok_len(c, i) >= 3) {
         /* an ISO code glued before the digits: "USD1,23", "EUR29,99", "GBP3.01" */
         const char *s = tok_text(c, i);
-        uint32_t cl = isupper((unsigned char)s[2]) ? 3 : 2; /* "USD1,23", "RM42" */
-        if (cl < tok_len(c, i) && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
+        uint32_t cl = isalpha((unsigned char)s[2]) ? 3 : 2; /* "USD1,23", "RM42", "Rs20" */
+        if (cl < tok_len(c, i) && isupper((unsigned char)s[0]) && isalpha((unsigned char)s[1]) &&
             isdigit((unsigned char)s[cl])) {
             const nmap_entry *code = lookup_one(c, &c->r->symbols, s, cl);
             /* the tokenizer cuts "USD1,23" as "USD1" "," "23": take the adjacent decimals */
@@ -585,31 +752,114 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
             return true;
         }
     }
-    if (c->tok[i].kind == EX_TOK_NUMBER) {
-        if (!parse_digits(c, tok_text(c, i), tok_len(c, i), q))
+    if (c->tok[i].kind == EX_TOK_PUNCT && tok_len(c, i) == 1 && tok_text(c, i)[0] == '.') {
+        /* ".77": a leading decimal point, after a space or at the start */
+        double v;
+        if (!(i == 0 || (c->tok[i].flags & (EX_TF_SPACE_BEFORE | EX_TF_PARA_START)) ||
+              is_word(c, i - 1, "-")) ||
+            i + 1 >= c->ntok || c->tok[i + 1].start != c->tok[i].end ||
+            c->tok[i + 1].kind != EX_TOK_NUMBER)
             return false;
-        q->b = i + 1;
-        if (!q->ordinal && q->mult == 1 && i + 1 < c->ntok && c->tok[i + 1].kind == EX_TOK_WORD) {
-            const nmap_entry *en = number_word(c, tok_text(c, i + 1), tok_len(c, i + 1));
-            if (en && (en->kind == NW_MULT || en->kind == NW_HUNDRED)) {
-                q->value *= en->value;
-                q->mult = en->value;
-                q->b = i + 2;
+        const char *s = tok_text(c, i + 1);
+        uint32_t n = tok_len(c, i + 1);
+        if (n > 12 || !plain_int(c, i + 1, &v) || s[0] == '0') {
+            double f = 0, scale = 0.1;
+            for (uint32_t d = 0; d < n && d < 12; d++, scale /= 10) {
+                if (!isdigit((unsigned char)s[d]))
+                    return false;
+                f += scale * (s[d] - '0');
             }
+            v = f;
+        } else {
+            v /= pow(10, n);
+        }
+        q->value = v;
+        q->mult = 1;
+        q->ordinal = false;
+        q->b = i + 2;
+        mult_after(c, q->b, q);
+        return true;
+    }
+    if (c->tok[i].kind == EX_TOK_NUMBER) {
+        double num, den;
+        if (plain_int(c, i, &num) && i + 2 < c->ntok && tok_len(c, i + 1) == 1 &&
+            tok_text(c, i + 1)[0] == '/' && c->tok[i + 1].start == c->tok[i].end &&
+            c->tok[i + 2].start == c->tok[i + 1].end && plain_int(c, i + 2, &den) &&
+            !(i > 0 && c->tok[i - 1].end == c->tok[i].start && c->tok[i - 1].kind != EX_TOK_SYMBOL) &&
+            !(i + 3 < c->ntok && c->tok[i + 3].start == c->tok[i + 2].end &&
+              c->tok[i + 3].kind != EX_TOK_PUNCT && c->tok[i + 3].kind != EX_TOK_SYMBOL) &&
+            !(i + 4 < c->ntok && c->tok[i + 3].start == c->tok[i + 2].end &&
+              (tok_text(c, i + 3)[0] == '/' || tok_text(c, i + 3)[0] == '-') &&
+              c->tok[i + 4].start == c->tok[i + 3].end)) {
+            /* a fraction "1/5", "20/100": numerator below the denominator (so not "24/7"),
+             * no leading zero (so not "17/02"), not a date "17/02/2014" */
+            if (num < den && den >= 2) {
+                q->value = num / den;
+                q->mult = 1;
+                q->ordinal = false;
+                q->b = i + 3;
+                return true;
+            }
+        }
+        q->b = i + 1;
+        if (!parse_digits(c, tok_text(c, i), tok_len(c, i), q)) {
+            /* "3.14US$": letters of a code then a sign glued after the digits */
+            if (i + 1 >= c->ntok || c->tok[i + 1].kind != EX_TOK_SYMBOL ||
+                c->tok[i + 1].start != c->tok[i].end ||
+                !parse_digits(c, tok_text(c, i), c->tok[i + 1].end - c->tok[i].start, q) ||
+                !q->cur)
+                return false;
+            q->b = i + 2;
+        }
+        if (q->ordinal || q->mult != 1 || q->b >= c->ntok || c->tok[q->b].kind != EX_TOK_WORD)
+            return true;
+        const nmap_entry *en = number_word(c, tok_text(c, q->b), tok_len(c, q->b));
+        if (!en)
+            return true;
+        double frac;
+        uint32_t nx;
+        if (en->kind == NW_POINT && !q->cur && plain_int(c, i, &num) &&
+            point_decimals(c, i + 1, &frac, &nx)) { /* "1 point 1" */
+            q->value += frac;
+            q->b = nx;
+            mult_after(c, q->b, q);
+        } else if (en->kind == NW_MULT || en->kind == NW_HUNDRED) {
+            q->value *= en->value;
+            q->mult = en->value;
+            q->b++;
         }
         return true;
     }
     if (c->tok[i].kind != EX_TOK_WORD ||
         !c->r->word_first[(unsigned char)tolower((unsigned char)tok_text(c, i)[0])])
         return false;
-    wacc w = {0, 0, 0, -1, 0, 1, false, false};
+    double frac;
+    uint32_t nx;
+    wacc w = {0, 0, 0, -1, 0, 1, false, false, false};
     uint32_t j = i;
     while (j < c->ntok && j < i + 12) {
         if (word_token(c, j, &w)) {
             j++;
             continue;
         }
+        /* "twenty—fifth": tens and unit joined by a dash with no space */
+        if (j > i && j + 1 < c->ntok && w.last_kind == NW_UNIT && w.last_value >= 20 &&
+            w.last_value <= 90 && fmod(w.last_value, 10) == 0 && is_dash(c, j) &&
+            c->tok[j].start == c->tok[j - 1].end && c->tok[j + 1].start == c->tok[j].end &&
+            word_token(c, j + 1, &w)) {
+            j += 2;
+            continue;
+        }
         break;
+    }
+    if (j == i && w.point && (i == 0 || c->tok[i - 1].kind != EX_TOK_WORD) &&
+        point_decimals(c, i, &frac, &nx)) {
+        q->value = frac; /* "point 77" (not "the point 5 of the plan") */
+        q->mult = 1;
+        q->ordinal = false;
+        q->b = nx;
+        mult_after(c, q->b, q);
+        return true;
     }
     /* a trailing connector ("vingt et") is not part of the number */
     while (j > i && w.atoms > 0) {
@@ -621,12 +871,18 @@ static bool parse_qty(const nctx *c, uint32_t i, qty *q)
     }
     if (j == i || w.atoms == 0)
         return false;
-    if (w.atoms == 1 && w.last_kind == NW_ONE)
-        return false; /* a lone article: "un", "a" */
+    if (w.atoms == 1 && w.last_kind == NW_ONE && !currency_word_at(c, j))
+        return false; /* a lone article: "un", "a" (but "a dollar", "un euro") */
     q->b = j;
     q->value = w.total + w.cur;
     q->mult = w.mult;
     q->ordinal = w.ordinal;
+    if (!q->ordinal && point_decimals(c, j, &frac, &nx)) { /* "two point two million" */
+        q->value += frac;
+        q->b = nx;
+        q->mult = 1;
+        mult_after(c, q->b, q);
+    }
     return true;
 }
 
@@ -642,8 +898,8 @@ static bool is_word(const nctx *c, uint32_t i, const char *w)
                 return false;
         return true;
     }
-    if (tl != wl + 2) /* only a typographic apostrophe (3 bytes for 1) changes the length */
-        return false;
+    if (tl != wl + 2 || !memchr(tok_text(c, i), 0xE2, tl))
+        return false; /* only a typographic apostrophe (3 bytes for 1) changes the length */
     char key[32];
     size_t n = tok_len(c, i) < 24 ? norm_key(tok_text(c, i), tok_len(c, i), key, sizeof key) : 0;
     return n && strcmp(key, w) == 0;
@@ -655,7 +911,8 @@ static const char *currency_before(const nctx *c, uint32_t a, uint32_t lo, uint3
     if (a <= lo)
         return NULL;
     uint32_t p = a - 1;
-    if (c->tok[p].kind == EX_TOK_SYMBOL || (c->tok[p].flags & EX_TF_ALLCAPS)) {
+    bool dot = tok_len(c, p) == 1 && tok_text(c, p)[0] == '.'; /* "Rs. 20" */
+    if (c->tok[p].kind == EX_TOK_SYMBOL || (c->tok[p].flags & (EX_TF_ALLCAPS | EX_TF_CAP)) || dot) {
         if (p > lo && c->tok[p - 1].end == c->tok[p].start) {
             const char *s = c->doc->text + c->tok[p - 1].start;
             const nmap_entry *en = lookup_one(c, &c->r->symbols, s, c->tok[p].end - c->tok[p - 1].start);
@@ -688,7 +945,15 @@ static const char *currency_after(const nctx *c, uint32_t b, uint32_t hi, uint32
     uint32_t s = b;
     if (is_word(c, s, "de") || is_word(c, s, "d'") || is_word(c, s, "of"))
         s++;
-    for (uint32_t k = 3; k >= 1; k--) {
+    if (s >= hi || c->tok[s].kind != EX_TOK_WORD)
+        return NULL;
+    uint32_t fl = tok_len(c, s), fw = 0;
+    const char *ft = tok_text(c, s);
+    while (fw < fl && ft[fw] != '-' && ft[fw] != '.' && ft[fw] != '\'')
+        fw++;
+    if (!(c->r->cur_shape[ascii_lower((unsigned char)ft[0])] & (1u << (fw < 31 ? fw : 31))))
+        return NULL; /* no currency phrase starts with a word of this shape */
+    for (uint32_t k = 4; k >= 1; k--) { /* up to "l" "." "e" "." */
         if (s + k > hi)
             continue;
         const nmap_entry *en = lookup_span(c, c->r->currencies, s, s + k);
@@ -744,6 +1009,9 @@ static bool is_cents_word(const nctx *c, uint32_t i)
                                         "kopecks", "kopeks"};
     if (i >= c->ntok || c->tok[i].kind != EX_TOK_WORD || tok_len(c, i) > 8)
         return false;
+    unsigned char b0 = ascii_lower((unsigned char)tok_text(c, i)[0]);
+    if (b0 != 'c' && b0 != 'p' && b0 != 's' && b0 != 'k')
+        return false; /* the first letters of the words below */
     for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
         if (is_word(c, i, words[k]))
             return true;
@@ -794,6 +1062,8 @@ typedef struct found {
     double value, min, max;
     const char *currency;
     bool pct, ordinal, approx, inferred;
+    bool cents; /* "ten cents" with no currency: the stage gives it the paragraph's or the
+                   language's currency */
     int bound;
     double mult;
 } found;
@@ -804,13 +1074,27 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
     uint32_t a = i;
     const char *cur = NULL;
     uint32_t from = i;
-    if (c->tok[i].kind == EX_TOK_PUNCT || c->tok[i].kind == EX_TOK_OTHER)
+    if ((c->tok[i].kind == EX_TOK_PUNCT && !(tok_len(c, i) == 1 && tok_text(c, i)[0] == '.')) ||
+        c->tok[i].kind == EX_TOK_OTHER)
         return false;
-    /* a currency sign may come first: "$10m", "US$ 5", "CHF 3" */
-    if (c->tok[i].kind == EX_TOK_SYMBOL || (c->tok[i].flags & EX_TF_ALLCAPS)) {
+    /* "a $4.7 billion deal", "a US$ 5 fee": the article counts one amount */
+    if (i + 2 < hi && tok_len(c, i) <= 2 &&
+        (c->tok[i + 1].kind == EX_TOK_SYMBOL || (c->tok[i + 1].flags & EX_TF_ALLCAPS)) &&
+        (is_word(c, i, "a") || is_word(c, i, "an"))) {
+        found g;
+        if (read_mention(c, i + 1, i + 1, hi, &g) && g.currency && g.from == i + 1 &&
+            isnan(g.min) && !g.cents) {
+            *f = g;
+            f->from = i;
+            return true;
+        }
+    }
+    /* a currency sign may come first: "$10m", "US$ 5", "CHF 3", "Rs. 20" */
+    if (c->tok[i].kind == EX_TOK_SYMBOL || (c->tok[i].flags & (EX_TF_ALLCAPS | EX_TF_CAP))) {
         uint32_t k = i + 1;
-        if (k < hi && (c->tok[k].kind == EX_TOK_SYMBOL) && c->tok[i].end == c->tok[k].start)
-            k++; /* "US" "$" */
+        if (k < hi && (c->tok[k].kind == EX_TOK_SYMBOL || is_word(c, k, ".")) &&
+            c->tok[i].end == c->tok[k].start)
+            k++; /* "US" "$", "Rs" "." */
         if (k >= hi && c->tok[i].kind == EX_TOK_SYMBOL)
             return false;
         uint32_t f0;
@@ -822,13 +1106,35 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
         else
             cur = NULL; /* a capitalised word: may still hold a glued code ("USD1,23") */
     }
+    if (!cur && c->tok[i].kind == EX_TOK_WORD && i + 1 < hi &&
+        (c->r->pre_shape[ascii_lower((unsigned char)tok_text(c, i)[0])] &
+         (1u << (tok_len(c, i) < 31 ? tok_len(c, i) : 31)))) {
+        /* a currency word that may come first: "ringgit 42", "malaysian ringgits 42" */
+        for (uint32_t k = 3; k >= 1; k--) {
+            if (i + k >= hi || c->tok[i + k].kind != EX_TOK_NUMBER)
+                continue;
+            const nmap_entry *en = lookup_span(c, c->r->currencies, i, i + k);
+            if (en && en->kind == 1) {
+                cur = en->code;
+                a = i + k;
+                break;
+            }
+        }
+    }
     qty q;
     if (!parse_qty(c, a, &q) || q.b > hi)
         return false;
+    if (!q.ordinal && q.b + 2 < hi && is_word(c, q.b, "(")) {
+        /* a number restated in the other form: "forty-five (45)", "45 (forty-five)" */
+        qty r;
+        if (parse_qty(c, q.b + 1, &r) && r.b < hi && is_word(c, r.b, ")") && !r.ordinal &&
+            r.value == q.value && c->tok[q.a].kind != c->tok[q.b + 1].kind)
+            q.b = r.b + 1;
+    }
     memset(f, 0, sizeof *f);
     f->min = f->max = NAN;
     if (!cur && a == i && a > lo && tok_len(c, a - 1) == 1 && tok_text(c, a - 1)[0] == '-' &&
-        (a - 1 == lo || (c->tok[a - 1].flags & EX_TF_SPACE_BEFORE) ||
+        (a - 1 == 0 || (c->tok[a - 1].flags & EX_TF_SPACE_BEFORE) || /* not "2-1" */
          (c->tok[a - 1].flags & EX_TF_PARA_START)) &&
         c->tok[a - 1].end + 1 >= c->tok[a].start) {
         q.value = -q.value; /* a minus sign: "-1200000", "- 1,200,000" */
@@ -850,7 +1156,15 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
         }
         if (!cur)
             f->pct = percent_after(c, q.b, hi, &to);
-        else if (q.mult == 1 && f->value == floor(f->value)) {
+        if (!cur && !f->pct && q.mult == 1 && q.b < hi &&
+            (is_word(c, q.b, "¢") || (is_cents_word(c, q.b) && !is_word(c, q.b, "p") &&
+                                      !number_word(c, tok_text(c, q.b), tok_len(c, q.b))))) {
+            /* "ten cents", "10¢", "20 centimes": a hundredth of the currency of the context */
+            f->value /= 100;
+            f->cents = true;
+            cur = is_word(c, q.b, "pence") ? "GBP" : c->langs[0] == 0 ? "EUR" : "USD";
+            to = q.b + 1;
+        } else if (cur && q.mult == 1 && f->value == floor(f->value)) {
             double cents; /* "20 dollars 43 cents", "1 USD et 23 centimes", "$20 and 43c" */
             if (cents_after(c, to, hi, &to, &cents))
                 f->value += f->value < 0 ? -cents / 100 : cents / 100;
@@ -969,11 +1283,24 @@ ex_status ex_stage_numbers(ex_doc *doc, char *err, size_t errlen)
                 uint32_t n = c.tok[i].end - c.tok[i].start, seg = 0;
                 while (seg < n && w[seg] != '-')
                     seg++;
-                if (!(c.r->word_shape[b0] & (1u << (seg < 31 ? seg : 31)))) {
+                bool glued = seg >= 8 && seg == n && c.r->tens_first[b0] &&
+                             ((w[n - 2] == 't' && w[n - 1] == 'h') || (w[n - 2] == 's' && w[n - 1] == 't') ||
+                              (w[n - 2] == 'n' && w[n - 1] == 'd') || (w[n - 2] == 'r' && w[n - 1] == 'd'));
+                if (!glued &&
+                    !((c.r->word_shape2[b0][seg > 1 ? ascii_lower((unsigned char)w[1]) & 31 : 0] |
+                       c.r->pre_shape[b0]) & (1u << (seg < 31 ? seg : 31)))) {
                     i++;
                     continue;
                 }
             }
+        }
+        if (c.tok[i].kind == EX_TOK_NUMBER && i + 2 < hi && c.tok[i + 1].start == c.tok[i].end &&
+            c.tok[i + 1].kind == EX_TOK_PUNCT && c.tok[i + 2].start == c.tok[i + 1].end &&
+            lookup_one(&c, &c.r->names, doc->text + c.tok[i].start,
+                       c.tok[i + 2].end - c.tok[i].start)) {
+            i += 3; /* "9/11", "24/7": names, not numbers */
+            prev_end = i;
+            continue;
         }
         found f;
         if (!read_mention(&c, i, lo, hi, &f)) {
@@ -981,6 +1308,12 @@ ex_status ex_stage_numbers(ex_doc *doc, char *err, size_t errlen)
             continue;
         }
         ex_status st = EX_OK;
+        if (f.cents && last_cur) {
+            f.currency = last_cur; /* "… $2 and ten cents": the paragraph's currency */
+            f.inferred = true;
+        } else if (f.cents) {
+            f.inferred = true; /* the language's usual currency */
+        }
         if (f.currency) {
             last_cur = f.currency;
             st = push_quantity(doc, &doc->money, &c, &f);

@@ -143,11 +143,20 @@ typedef enum ex_grain {
 } ex_grain;
 const char *ex_grain_name(ex_grain g); /* "year", "month", "day", "minute" */
 
+typedef enum ex_date_bound {
+    EX_DATE_BOUND_NONE = 0,
+    EX_DATE_BOUND_AFTER, /* "à partir du 8 mars", "after 4pm": from value on, open-ended */
+    EX_DATE_BOUND_BEFORE /* "avant 16h", "by the end of the year": up to value */
+} ex_date_bound;
+
 typedef struct ex_date {
     uint32_t start, end; /* byte offsets into doc->text */
     char value[32];      /* ISO 8601 at the grain: "2023", "2023-11", "2023-11-17", "2023-11-17T10:32" */
+    char value_end[32];  /* an interval's last unit, inclusive, at the same grain ("du 3 au 5 mai"
+                            → "…-05-05", "ce soir" → "…T23:59"); "" when not an interval */
     uint8_t grain;       /* ex_grain */
     uint8_t relative;    /* resolved against the reference date ("ce vendredi", "yesterday") */
+    uint8_t bound;       /* ex_date_bound */
 } ex_date;
 
 #define EX_MAX_STAGES 16

@@ -41,9 +41,12 @@ static void dates_of(ex_resources *res, const char *text, const char *lang, cons
     out[0] = '\0';
     for (uint32_t i = 0; i < doc->dates.len; i++) {
         const ex_date *d = &EX_VEC_AT(doc->dates, ex_date, i);
-        int w = snprintf(out + n, outlen - n, "%s%.*s=%s/%s%s", i ? " | " : "",
+        static const char *const bound[] = {"", "/after", "/before"};
+        int w = snprintf(out + n, outlen - n, "%s%.*s=%s%s%s/%s%s%s", i ? " | " : "",
                          (int)(d->end - d->start), doc->text + d->start, d->value,
-                         ex_grain_name((ex_grain)d->grain), d->relative ? "/rel" : "");
+                         d->value_end[0] ? ".." : "", d->value_end,
+                         ex_grain_name((ex_grain)d->grain), d->relative ? "/rel" : "",
+                         bound[d->bound % 3]);
         assert_true(w > 0 && (size_t)w < outlen - n);
         n += (size_t)w;
     }
@@ -74,7 +77,7 @@ static void test_fr_absolute(void **state)
           "20/11/2023=2023-11-20/day | 2023-11-20=2023-11-20/day");
     check(g_past, "Le chantier a commencé en 2015 et doit finir mi-2024.", "fr", REF,
           "2015=2015/year | mi-2024=2024/year");
-    check(g_past, "Il dirige la société depuis 1997.", "fr", REF, "1997=1997/year");
+    check(g_past, "Il dirige la société depuis 1997.", "fr", REF, "1997=1997/year/after");
     check(g_past, "La dépêche est tombée à 10h32.", "fr", REF, "10h32=2023-11-22T10:32/minute/rel");
     check(g_past, "La réunion de novembre 2022 avait échoué.", "fr", REF,
           "novembre 2022=2022-11/month");
@@ -96,7 +99,7 @@ static void test_en_absolute(void **state)
     check(g_past, "The summit opened on Nov. 20, 2023 in Geneva.", "en", REF,
           "Nov. 20, 2023=2023-11-20/day");
     check(g_past, "By November 20th, the talks had stalled.", "en", REF,
-          "November 20th=2023-11-20/day/rel");
+          "November 20th=2023-11-20/day/rel/before");
     check(g_past, "The deal, signed 11/20/2023, took effect at 10:32 a.m.", "en", REF,
           "11/20/2023=2023-11-20/day | 10:32 a.m.=2023-11-22T10:32/minute/rel");
     check(g_past, "Ministers met on 3/4/2023 in Brussels.", "en", REF, "3/4/2023=2023-04-03/day");
@@ -231,7 +234,8 @@ static void test_round2(void **state)
           "this Wednesday=2023-11-22/day/rel");
     /* "le 16": the nearest such day on or before the reference (past), after it (future) */
     check(g_past, "Le texte a été voté le 16, puis promulgué.", "fr", REF, "le 16=2023-11-16/day/rel");
-    check(g_past, "Le maire a démissionné le 30 au soir.", "fr", REF, "le 30=2023-10-30/day/rel");
+    check(g_past, "Le maire a démissionné le 30 au soir.", "fr", REF,
+          "le 30 au soir=2023-10-30T18:00..2023-10-30T23:59/minute/rel");
     check(g_future, "La grève commencera le 16 à 18h.", "fr", REF,
           "le 16 à 18h=2023-12-16T18:00/minute/rel");
     check(g_past, "Il a terminé le 20 heures par un sourire.", "fr", REF, "");
@@ -242,6 +246,146 @@ static void test_round2(void **state)
     check(g_past, "The hearing, set for Mon., was delayed.", "en", REF, "Mon.=2023-11-20/day/rel");
     check(g_past, "Il nageait dans la mer. Puis il est rentré.", "fr", REF, "");
     check(g_past, "He told The Sun. It printed the story.", "en", REF, "");
+}
+
+/* Round 3: intervals (value_end), open bounds, parts of the day, month and year, spans of
+ * units, weekends, seasons, quarters, computed holidays, time zones; French then English. */
+static void test_round3_fr(void **state)
+{
+    (void)state;
+    check(g_past, "Le festival aura lieu du 13 au 15 juillet 2024.", "fr", REF,
+          "du 13 au 15 juillet 2024=2024-07-13..2024-07-15/day");
+    check(g_past, "Les soldes : 13-15 janvier.", "fr", REF,
+          "13-15 janvier=2023-01-13..2023-01-15/day/rel");
+    check(g_past, "Réunion entre le 10 juin et le 1er juillet.", "fr", REF,
+          "entre le 10 juin et le 1er juillet=2023-06-10..2023-07-01/day/rel");
+    check(g_past, "Il a parlé ce soir devant les élus.", "fr", REF,
+          "ce soir=2023-11-22T18:00..2023-11-22T23:59/minute/rel");
+    check(g_past, "Réunion demain matin à la mairie.", "fr", REF,
+          "demain matin=2023-11-23T04:00..2023-11-23T11:59/minute/rel");
+    check(g_past, "Il est arrivé à 8 heures ce soir.", "fr", REF,
+          "8 heures ce soir=2023-11-22T20:00/minute/rel");
+    check(g_past, "Il rentre en fin de journée.", "fr", REF,
+          "en fin de journée=2023-11-22T17:00..2023-11-22T20:59/minute/rel");
+    check(g_past, "Le chantier finira fin mars.", "fr", REF, "fin mars=2023-03-21..2023-03-31/day/rel");
+    check(g_past, "Les négociations reprendront début 2024.", "fr", REF, "2024=2024/year");
+    check(g_past, "La crue a culminé mi-décembre.", "fr", REF,
+          "mi-décembre=2022-12-10..2022-12-19/day/rel");
+    check(g_past, "Il a neigé les 3 derniers jours.", "fr", REF,
+          "3 derniers jours=2023-11-19..2023-11-21/day/rel");
+    check(g_past, "Rendez-vous mercredi en huit.", "fr", REF, "mercredi en huit=2023-11-29/day/rel");
+    check(g_past, "Il siège mercredi de la semaine prochaine.", "fr", REF,
+          "mercredi de la semaine prochaine=2023-11-29/day/rel");
+    check(g_future, "Le musée sera ouvert à partir du 8 décembre.", "fr", REF,
+          "à partir du 8 décembre=2023-12-08/day/rel/after");
+    check(g_past, "Le magasin ferme avant 16h.", "fr", REF, "16h=2023-11-22T16:00/minute/rel/before");
+    check(g_past, "Livraison d'ici 2 semaines.", "fr", REF,
+          "d'ici 2 semaines=2023-12-06/day/rel/before");
+    check(g_past, "Le conseil siège de 9h30 à 11h jeudi.", "fr", REF,
+          "de 9h30 à 11h jeudi=2023-11-16T09:30..2023-11-16T11:00/minute/rel");
+    check(g_past, "Rendez-vous à midi moins le quart.", "fr", REF,
+          "midi moins le quart=2023-11-22T11:45/minute/rel");
+    check(g_past, "Pâques 2024 tombe tôt, la Pentecôte aussi.", "fr", REF,
+          "Pâques 2024=2024-03-31/day | la Pentecôte=2023-05-28/day/rel");
+    check(g_past, "L'Aïd el-Fitr 2024 sera célébré.", "fr", REF, "L'Aïd el-Fitr 2024=2024-04-10/day");
+    check(g_past, "Le troisième trimestre 2023 a été bon.", "fr", REF,
+          "troisième trimestre 2023=2023-07..2023-09/month");
+    check(g_past, "Rendez-vous le premier mercredi du mois prochain.", "fr", REF,
+          "premier mercredi du mois prochain=2023-12-06/day/rel");
+    check(g_past, "Fête le dernier week-end de septembre.", "fr", REF,
+          "dernier week-end de septembre=2023-09-29T18:00..2023-10-01T23:59/minute/rel");
+    check(g_past, "Cet été, la ville a brûlé.", "fr", REF, "Cet été=2023-06-21..2023-09-23/day/rel");
+    check(g_past, "Il est né le 18 juin 89.", "fr", REF, "18 juin 89=1989-06-18/day");
+    check(g_past, "Il a signé le 20 02 2014.", "fr", REF, "20 02 2014=2014-02-20/day");
+    check(g_past, "Rendez-vous le 17/02 à Lyon.", "fr", REF, "17/02=2023-02-17/day/rel");
+    check(g_past, "Le sommet se tient ce week-end.", "fr", REF,
+          "ce week-end=2023-11-24T18:00..2023-11-26T23:59/minute/rel");
+    check(g_past, "Il est rentré à 3 heures du matin.", "fr", REF,
+          "3 heures du matin=2023-11-22T03:00/minute/rel");
+    /* not dates: a score, a duration, a stay, a count after a weekday, phone numbers */
+    check(g_past, "Il a marqué 3 ce soir.", "fr", REF,
+          "ce soir=2023-11-22T18:00..2023-11-22T23:59/minute/rel");
+    check(g_past, "Il a passé 3 jours passés en prison.", "fr", REF, "");
+    check(g_past, "Il a marqué samedi 3 buts.", "fr", REF, "samedi=2023-11-18/day/rel");
+    check(g_past, "Il a roulé 3h sans pause, puis 3 h encore.", "fr", REF, "");
+    check(g_past, "Le départ est à 3h.", "fr", REF, "3h=2023-11-22T03:00/minute/rel");
+    check(g_past, "Il chante le matin et le soir.", "fr", REF, "");
+    check(g_past, "Mon père est arrivé.", "fr", REF, "");
+    check(g_past, "Yom Kippour 2023 était calme.", "fr", REF, "Yom Kippour 2023=2023-09-24/day");
+    /* anaphora: counted from the paragraph's last date, else the reference */
+    check(g_past, "Il a été élu le 5 mars. Le lendemain, il a nommé son équipe.", "fr", REF,
+          "5 mars=2023-03-05/day/rel | Le lendemain=2023-03-06/day/rel");
+    check(g_past, "La veille, tout était calme.", "fr", REF, "La veille=2023-11-21/day/rel");
+    check(g_past, "Le lendemain du 13 février, il est parti.", "fr", REF,
+          "Le lendemain du 13 février=2023-02-14/day/rel");
+    check(g_past, "Rendez-vous à quinze heures et quinze minutes.", "fr", REF,
+          "quinze heures et quinze minutes=2023-11-22T15:15/minute/rel");
+    check(g_past, "Départ à trois heures et quart demain après-midi.", "fr", REF,
+          "trois heures et quart demain après-midi=2023-11-23T15:15/minute/rel");
+    check(g_past, "Le conseil siège de 9 heures 30 à 11h.", "fr", REF,
+          "de 9 heures 30 à 11h=2023-11-22T09:30..2023-11-22T11:00/minute/rel");
+    check(g_past, "Il a travaillé de 9 heures de travail par jour.", "fr", REF, "");
+    check(g_past, "Appelez le 01 23 45 67 89 ou le 06 12 34 56 78.", "fr", REF, "");
+}
+
+static void test_round3_en(void **state)
+{
+    (void)state;
+    check(g_past, "The fair runs from July 13 to 15.", "en", REF,
+          "from July 13 to 15=2023-07-13..2023-07-15/day/rel");
+    check(g_past, "The talks ran from 9am to 5pm on Friday.", "en", REF,
+          "from 9am to 5pm on Friday=2023-11-17T09:00..2023-11-17T17:00/minute/rel");
+    check(g_past, "Voting runs 9-11am.", "en", REF, "9-11am=2023-11-22T09:00..2023-11-22T11:00/minute/rel");
+    check(g_past, "The office is open 3:30 to 6 PM.", "en", REF,
+          "3:30 to 6 PM=2023-11-22T15:30..2023-11-22T18:00/minute/rel");
+    check(g_past, "It snowed last night.", "en", REF,
+          "last night=2023-11-21T18:00..2023-11-21T23:59/minute/rel");
+    check(g_past, "Results are due by the end of the year.", "en", REF,
+          "end of the year=2023-12/month/rel/before");
+    check(g_past, "Shares slid in late March.", "en", REF, "late March=2023-03-21..2023-03-31/day/rel");
+    check(g_past, "It starts at a quarter past 3pm.", "en", REF,
+          "a quarter past 3pm=2023-11-22T15:15/minute/rel");
+    check(g_past, "Q4 2018 earnings rose.", "en", REF, "Q4 2018=2018-10..2018-12/month");
+    check(g_past, "Sales rose in the third quarter.", "en", REF, "third quarter=2023-07..2023-09/month/rel");
+    check(g_past, "It rained over the last 2 weeks.", "en", REF,
+          "last 2 weeks=2023-11-06..2023-11-19/day/rel");
+    check(g_past, "Come this weekend.", "en", REF,
+          "this weekend=2023-11-24T18:00..2023-11-26T23:59/minute/rel");
+    check(g_past, "Thanksgiving 2024 falls late; Easter Monday 2024 is a holiday.", "en", REF,
+          "Thanksgiving 2024=2024-11-28/day | Easter Monday 2024=2024-04-01/day");
+    check(g_past, "Mother's Day was quiet.", "en", REF, "Mother's Day=2023-05-14/day/rel");
+    check(g_past, "Ramadan 2024 began.", "en", REF, "Ramadan 2024=2024-03-11..2024-04-09/day");
+    check(g_past, "It opened on the first tuesday of october.", "en", REF,
+          "on the first tuesday of october=2023-10-03/day/rel");
+    check(g_past, "They met on the 15th.", "en", REF, "on the 15th=2023-11-15/day/rel");
+    check(g_past, "It was march 3 2015.", "en", REF, "march 3 2015=2015-03-03/day");
+    check(g_past, "The vote closes at 15:00 GMT.", "en", "2023-11-22T08:00:00-05:00",
+          "15:00 GMT=2023-11-22T10:00/minute/rel");
+    check(g_past, "We will know within 2 weeks.", "en", REF, "within 2 weeks=2023-12-06/day/rel/before");
+    check(g_past, "Shops open after 2 pm.", "en", REF, "2 pm=2023-11-22T14:00/minute/rel/after");
+    /* not dates: marching, names that look like dates, scores, counts, an ISBN */
+    check(g_past, "He won on March 5. The next day he resigned.", "en", REF,
+          "March 5=2023-03-05/day/rel | The next day=2023-03-06/day/rel");
+    check(g_past, "The deal closed Monday; two days later it fell apart.", "en", REF,
+          "Monday=2023-11-20/day/rel | two days later=2023-11-22/day/rel");
+    check(g_past, "Polls close at 4pm CET.", "en", "2023-11-22T09:00:00Z",
+          "4pm CET=2023-11-22T15:00/minute/rel");
+    check(g_past, "The vote is next Thursday, not this Thursday.", "en", REF,
+          "next Thursday=2023-11-30/day/rel | this Thursday=2023-11-23/day/rel");
+    check(g_past, "It reopens 3 fridays from now.", "en", REF, "3 fridays from now=2023-12-08/day/rel");
+    check(g_past, "Trading runs 9:30 - 11:00 CST.", "en", "2023-11-22T08:00:00-05:00",
+          "9:30 - 11:00 CST=2023-11-22T10:30..2023-11-22T12:00/minute/rel");
+    /* Jewish holidays begin at sundown: the record gives the eve */
+    check(g_past, "Yom Kippur 2023 was quiet; Hanukkah 2023 comes soon.", "en", REF,
+          "Yom Kippur 2023=2023-09-24/day | Hanukkah 2023=2023-12-07..2023-12-14/day");
+    check(g_past, "They march 3 miles.", "en", REF, "");
+    check(g_past, "See page 10 p for the chart.", "en", REF, "");
+    check(g_past, "The 24/7 helpline and 9/11 memorial.", "en", REF, "");
+    check(g_past, "They won 2-1 in extra time.", "en", REF, "");
+    check(g_past, "He scored 3 tonight.", "en", REF,
+          "tonight=2023-11-22T18:00..2023-11-22T23:59/minute/rel");
+    check(g_past, "ISBN 978-3-16-148410-0 is printed.", "en", REF, "");
+    check(g_past, "They may 5 times refuse; this season was long.", "en", REF, "");
 }
 
 static void test_false_positives(void **state)
@@ -287,6 +431,25 @@ static void test_json(void **state)
     assert_true(json_is_true(json_object_get(d1, "relative")));
     json_decref(root);
     ex_doc_free(doc);
+
+    /* an interval carries value_end, an open one its bound; a plain date neither */
+    text = "Du 13 au 15 juillet 2024, puis avant 16h.";
+    in.text = text;
+    in.text_len = strlen(text);
+    doc = NULL;
+    assert_int_equal(ex_extract(g_past, &in, &doc, err, sizeof err), EX_OK);
+    root = ex_doc_to_json(doc);
+    dates = json_object_get(root, "dates");
+    assert_int_equal(json_array_size(dates), 2);
+    d0 = json_array_get(dates, 0);
+    assert_string_equal(json_string_value(json_object_get(d0, "value")), "2024-07-13");
+    assert_string_equal(json_string_value(json_object_get(d0, "value_end")), "2024-07-15");
+    assert_null(json_object_get(d0, "bound"));
+    d1 = json_array_get(dates, 1);
+    assert_string_equal(json_string_value(json_object_get(d1, "bound")), "before");
+    assert_null(json_object_get(d1, "value_end"));
+    json_decref(root);
+    ex_doc_free(doc);
 }
 
 int main(void)
@@ -309,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_fr_relative), cmocka_unit_test(test_en_relative),
         cmocka_unit_test(test_bias),        cmocka_unit_test(test_false_positives),
         cmocka_unit_test(test_json), cmocka_unit_test(test_round2),
+        cmocka_unit_test(test_round3_fr), cmocka_unit_test(test_round3_en),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ex_resources_unref(g_past);

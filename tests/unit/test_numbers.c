@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,109 @@ static void test_cents(void **state)
     ex_doc_free(doc);
 }
 
+/* The single number of a text (not money, not a percentage), with its span. */
+static void expect_number(const char *text, const char *lang, double value, bool ordinal,
+                          const char *span)
+{
+    ex_doc *doc = run(text, lang);
+    if (doc->numbers.len != 1)
+        printf("case: %s → %u numbers\n", text, doc->numbers.len);
+    assert_int_equal(doc->numbers.len, 1);
+    assert_int_equal(doc->money.len, 0);
+    const ex_quantity *q = q_at(&doc->numbers, 0);
+    if (fabs(q->value - value) > 1e-9 * (fabs(value) + 1))
+        printf("case: %s → %g\n", text, q->value);
+    assert_true(fabs(q->value - value) <= 1e-9 * (fabs(value) + 1));
+    assert_int_equal(q->ordinal, ordinal);
+    check_text(doc, q, span);
+    ex_doc_free(doc);
+}
+
+/* Round 3: fractions, decimals without a leading digit, spelled decimal points, glued and
+ * dashed ordinals, lakh and crore, restated numbers. */
+static void test_fractions_and_decimals(void **state)
+{
+    (void)state;
+    expect_number("Only 1/5 of the members voted.", "en", 0.2, false, "1/5");
+    expect_number("Il reste 3/4 du budget.", "fr", 0.75, false, "3/4");
+    expect_number("The rate is .77 today", "en", 0.77, false, ".77");
+    expect_number("It grew 1 point 5 percentage", "en", 1.5, false, "1 point 5");
+    expect_number("Output hit two point two million barrels.", "en", 2.2e6, false,
+                  "two point two million");
+    expect_number("Le taux atteint trois virgule cinq.", "fr", 3.5, false, "trois virgule cinq");
+    expect_number("He finished twentyfifth overall.", "en", 25, true, "twentyfifth");
+    expect_number("She came thirty—first.", "en", 31, true, "thirty—first");
+    expect_number("The census found three cr twelve lakh voters", "en", 3.12e7, false,
+                  "three cr twelve lakh");
+    expect_number("The lease runs forty-five (45) days.", "en", 45, false, "forty-five (45)");
+    expect_number("Le bail court 45 (quarante-cinq) jours.", "fr", 45, false,
+                  "45 (quarante-cinq)");
+    expect_number("They bought a pair of boots.", "en", 2, false, "a pair");
+    expect_number("It fell to -5 overnight.", "en", -5, false, "-5");
+    /* not fractions, not numbers: dates and names that look like them */
+    static const char *const none[] = {"The 9/11 attacks changed everything.",
+                                       "The helpline is open 24/7 now.",
+                                       "It is a 50/50 call.", "Match point 5 of the plan"};
+    for (size_t k = 0; k < sizeof none / sizeof none[0]; k++) {
+        ex_doc *doc = run(none[k], "en");
+        for (uint32_t i = 0; i < doc->numbers.len; i++)
+            if (q_at(&doc->numbers, i)->value < 1 && q_at(&doc->numbers, i)->value > 0)
+                printf("false fraction in: %s\n", none[k]);
+        for (uint32_t i = 0; i < doc->numbers.len; i++)
+            assert_false(q_at(&doc->numbers, i)->value < 1 && q_at(&doc->numbers, i)->value > 0);
+        ex_doc_free(doc);
+    }
+    ex_doc *doc = run("The 9/11 attacks and the 24/7 news cycle.", "en");
+    assert_int_equal(doc->numbers.len, 0);
+    ex_doc_free(doc);
+    /* a score is two numbers, never a negative one */
+    doc = run("They won 2-1 at home.", "en");
+    for (uint32_t i = 0; i < doc->numbers.len; i++)
+        assert_true(q_at(&doc->numbers, i)->value >= 0);
+    ex_doc_free(doc);
+    /* "17/02" (leading zero) and "17/02/2014" are dates, not fractions */
+    doc = run("Rendez-vous le 17/02/2014 et le 03/04.", "fr");
+    for (uint32_t i = 0; i < doc->numbers.len; i++)
+        assert_false(q_at(&doc->numbers, i)->value < 1 && q_at(&doc->numbers, i)->value > 0);
+    ex_doc_free(doc);
+}
+
+/* Round 3: cents alone, slang and regional currency words, a currency word before the amount,
+ * the article before a sign. */
+static void test_more_currencies(void **state)
+{
+    (void)state;
+    expect_money("Stamps cost ten cents then.", "en", 0.10, "USD", "ten cents");
+    expect_money("A call cost 10¢ then.", "en", 0.10, "USD", "10¢");
+    expect_money("La baguette valait 90 centimes.", "fr", 0.90, "EUR", "90 centimes");
+    expect_money("He paid 42 bucks for it.", "en", 42, "USD", "42 bucks");
+    expect_money("Il a payé 3 balles.", "fr", 3, "EUR", "3 balles");
+    expect_money("It sold for a dollar.", "en", 1, "USD", "a dollar");
+    expect_money("Il a été vendu un euro symbolique.", "fr", 1, "EUR", "un euro");
+    expect_money("Tickets cost Rs. 20 in Delhi.", "en", 20, "INR", "Rs. 20");
+    expect_money("Tickets cost Rs20 in Delhi.", "en", 20, "INR", "Rs20");
+    expect_money("Tickets cost 20Rs in Delhi.", "en", 20, "INR", "20Rs");
+    expect_money("A kilo costs 42 LE in Cairo.", "en", 42, "EGP", "42 LE");
+    expect_money("Fares are ringgit 42 now.", "en", 42, "MYR", "ringgit 42");
+    expect_money("Bread costs 10 riyals in Riyadh.", "en", 10, "SAR", "10 riyals");
+    expect_money("It signed a $4.7 billion deal.", "en", 4.7e9, "USD", "a $4.7 billion");
+    expect_money("Gold closed at 3.14US$ an ounce.", "en", 3.14, "USD", "3.14US$");
+    /* "a pound of", "un euro de": measures, not money */
+    ex_doc *doc = run("A pound of flesh, said Shylock.", "en");
+    assert_int_equal(doc->money.len, 0);
+    ex_doc_free(doc);
+    /* cents after a dollar amount take its currency */
+    doc = run("Gas was $3 and then 10 cents more.", "en");
+    assert_int_equal(doc->money.len, 2);
+    assert_string_equal(q_at(&doc->money, 1)->currency, "USD");
+    assert_true(q_at(&doc->money, 1)->currency_inferred);
+    ex_doc_free(doc);
+    /* "10 p" is page 10, "ringgit" is not read before a word */
+    doc = run("See 10 p for the ringgit chart.", "en");
+    assert_int_equal(doc->money.len, 0);
+    ex_doc_free(doc);
+}
+
 static void test_json_output(void **state)
 {
     (void)state;
@@ -334,7 +438,8 @@ int main(void)
         cmocka_unit_test(test_cues_and_ranges),       cmocka_unit_test(test_implicit_currency),
         cmocka_unit_test(test_percentages),           cmocka_unit_test(test_false_positives),
         cmocka_unit_test(test_json_output),           cmocka_unit_test(test_glued_codes),
-        cmocka_unit_test(test_cents),
+        cmocka_unit_test(test_cents),                 cmocka_unit_test(test_fractions_and_decimals),
+        cmocka_unit_test(test_more_currencies),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ex_resources_unref(g_res);
