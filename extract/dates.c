@@ -85,7 +85,8 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW
+    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW,
+    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -94,7 +95,8 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew"};
+    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew",
+    "lunar", "lunarspan", "lunarwd", "every365"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -114,8 +116,18 @@ typedef struct pslot {
     uint32_t len;
 } pslot;
 
+/* One table of data/common/holiday-dates.txt: its dates (days since 1970-01-01, ascending) and
+ * its arithmetic Islamic fallback (hijri MMDD, 0 = none). day is malloc'd, owned by the table. */
+#define LUNAR_MAX 100
+typedef struct lunar_tab {
+    long *day;
+    uint32_t n;
+    int hijri;
+} lunar_tab;
+
 /* Owned by ex_resources (res->dates); sorted by key, immutable once loaded. */
 struct ex_dates_res {
+    lunar_tab lunar[LUNAR_MAX]; /* by table ID; n = 0 for IDs the file does not use */
     dentry *e;
     size_t n, cap;
     pslot *slot;          /* every byte prefix of every key, hashed (FNV-1a, so a phrase's hash
@@ -135,6 +147,8 @@ static void dates_res_destroy(struct ex_dates_res *d)
         free(d->e[i].key);
     free(d->e);
     free(d->slot);
+    for (int t = 0; t < LUNAR_MAX; t++)
+        free(d->lunar[t].day);
     free(d);
 }
 
@@ -229,6 +243,69 @@ static ex_status load_file(struct ex_dates_res *d, const char *data_dir, const c
     return EX_OK;
 }
 
+static long days_from_civil(int y, int m, int d);
+
+/* Reads data/common/holiday-dates.txt: "ID NAME [hijri:MMDD] YYYY-MM-DD..." per line. */
+static ex_status load_lunar(struct ex_dates_res *d, const char *data_dir, char *err,
+                            size_t errlen)
+{
+    char path[4096];
+    int pn = snprintf(path, sizeof path, "%s/common/holiday-dates.txt", data_dir);
+    if (pn < 0 || (size_t)pn >= sizeof path)
+        return ex_fail(err, errlen, EX_EIO, "dates: path too long");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ex_fail(err, errlen, EX_EIO, "dates: cannot open %s", path);
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    ex_status st = EX_OK;
+    while (st == EX_OK && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        if (line[0] == '#' || line[0] == '\n' || line[0] == '\0')
+            continue;
+        char *save = NULL, *w = strtok_r(line, " \t\r\n", &save);
+        int id = w ? atoi(w) : 0;
+        if (id <= 0 || id >= LUNAR_MAX || d->lunar[id].day || !strtok_r(NULL, " \t\r\n", &save)) {
+            st = ex_fail(err, errlen, EX_EIO, "dates: %s:%u: bad table line", path, lineno);
+            break;
+        }
+        lunar_tab *t = &d->lunar[id];
+        size_t tcap = 0;
+        while ((w = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+            int y, m, dd, used = 0;
+            if (strncmp(w, "hijri:", 6) == 0) {
+                t->hijri = atoi(w + 6);
+                continue;
+            }
+            if (sscanf(w, "%4d-%2d-%2d%n", &y, &m, &dd, &used) != 3 || w[used] || m < 1 || m > 12 ||
+                dd < 1 || dd > 31) {
+                st = ex_fail(err, errlen, EX_EIO, "dates: %s:%u: bad date %.20s", path, lineno, w);
+                break;
+            }
+            long day = days_from_civil(y, m, dd);
+            if (t->n > 0 && day <= t->day[t->n - 1]) {
+                st = ex_fail(err, errlen, EX_EIO, "dates: %s:%u: dates out of order", path, lineno);
+                break;
+            }
+            if (t->n == tcap) {
+                size_t nc = tcap ? tcap * 2 : 64;
+                long *nd = realloc(t->day, nc * sizeof *nd);
+                if (!nd) {
+                    st = ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
+                    break;
+                }
+                t->day = nd;
+                tcap = nc;
+            }
+            t->day[t->n++] = day;
+        }
+    }
+    free(line);
+    fclose(f);
+    return st;
+}
+
 ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen)
 {
     struct ex_dates_res *d = calloc(1, sizeof *d);
@@ -237,6 +314,8 @@ ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, 
     ex_status st = load_file(d, data_dir, "fr/dates.txt", err, errlen);
     if (st == EX_OK)
         st = load_file(d, data_dir, "en/dates.txt", err, errlen);
+    if (st == EX_OK)
+        st = load_lunar(d, data_dir, err, errlen);
     if (st != EX_OK) {
         dates_res_destroy(d);
         return st;
@@ -1419,14 +1498,54 @@ static long hebrew_in(int y, int val, int *ndays)
 static bool is_holiday(int kind)
 {
     return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER ||
-           kind == K_HIJRI || kind == K_FIXEDOBS || kind == K_HEBREW;
+           kind == K_HIJRI || kind == K_FIXEDOBS || kind == K_HEBREW || kind == K_LUNAR ||
+           kind == K_LUNARSPAN || kind == K_LUNARWD || kind == K_EVERY365;
 }
 
-/* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), or
- * an offset from (Orthodox) Easter. */
-static long holiday_in(const dentry *e, int y)
+/* The first date of holiday table t (data/common/holiday-dates.txt) in year y; the table's
+ * arithmetic Hijri fallback when it has no date that year; LONG_MIN when neither. */
+static long lunar_in(const struct ex_dates_res *dr, int t, int y)
+{
+    if (t <= 0 || t >= LUNAR_MAX)
+        return LONG_MIN;
+    const lunar_tab *lt = &dr->lunar[t];
+    long lo = days_from_civil(y, 1, 1), hi = days_from_civil(y, 12, 31);
+    for (uint32_t i = 0; i < lt->n && lt->day[i] <= hi; i++)
+        if (lt->day[i] >= lo)
+            return lt->day[i];
+    if (lt->hijri)
+        return hijri_in(y, lt->hijri / 100, lt->hijri % 100);
+    return LONG_MIN;
+}
+
+/* The last day of a "lunarspan" holiday (ID*100 + X) that begins on day d0: X days after it
+ * (X < 50), or the day before the next date of table X - 50 ("Ramadan" ends before Eid). */
+static long lunar_end(const struct ex_dates_res *dr, int val, long d0)
+{
+    int x = val % 100;
+    if (x < 50)
+        return d0 + x;
+    int y, m, d;
+    civil_from_days(d0, &y, &m, &d);
+    for (int yy = y; yy <= y + 1; yy++) {
+        long e = lunar_in(dr, x - 50, yy);
+        if (e != LONG_MIN && e > d0 && e - d0 <= 31)
+            return e - 1;
+    }
+    return d0 + 29;
+}
+
+/* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), an
+ * offset from (Orthodox) Easter or from a date of a holiday table; LONG_MIN when the tables
+ * have no date that year. */
+static long holiday_in(const scan *s, const dentry *e, int y)
 {
     switch (e->kind) {
+    case K_LUNAR: {
+        long d = lunar_in(s->dr, e->val / 100, y);
+        return d == LONG_MIN ? d : d + e->val % 100 - 50;
+    }
+    case K_LUNARSPAN: return lunar_in(s->dr, e->val / 100, y);
     case K_FIXED: return days_from_civil(y, e->val / 100, e->val % 100);
     case K_NTHWD:
         return nth_weekday(y, e->val / 1000, e->val / 100 % 10, e->val / 10 % 10) + e->val % 10;
@@ -1436,10 +1555,28 @@ static long holiday_in(const dentry *e, int y)
         int nd;
         return hebrew_in(y, e->val, &nd);
     }
-    case K_FIXEDOBS: { /* observed on the nearest weekday: Saturday → Friday, Sunday → Monday */
-        long d = days_from_civil(y, e->val / 100, e->val % 100);
+    case K_FIXEDOBS: { /* observed on the nearest weekday: Saturday → Friday, Sunday → Monday;
+                          a negative MMDD moves only off a Sunday, to the Saturday */
+        int md = e->val < 0 ? -e->val : e->val;
+        long d = days_from_civil(y, md / 100, md % 100);
         int wd = weekday_of(d);
+        if (e->val < 0)
+            return wd == 7 ? d - 1 : d;
         return wd == 6 ? d - 1 : wd == 7 ? d + 1 : d;
+    }
+    case K_LUNARWD: { /* the last weekday WD before a table's date ("Jumu'atul-Wida") */
+        long d = lunar_in(s->dr, e->val / 100, y);
+        if (d == LONG_MIN)
+            return d;
+        int back = (weekday_of(d) - e->val % 10 + 7) % 7;
+        return d - (back ? back : 7);
+    }
+    case K_EVERY365: { /* every 365 days from day VAL since 1970 (no leap day: Parsi New Year) */
+        long first = days_from_civil(y, 1, 1), k = (first - e->val) / 365;
+        if (first - e->val < 0 && (first - e->val) % 365)
+            k--;
+        long d = e->val + 365 * k;
+        return d < first ? d + 365 : d;
     }
     default: return orthodox_easter_day(y) + e->val;
     }
@@ -1451,10 +1588,15 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
                               int mode, uint32_t *next)
 {
     int yy = tok_year(s, j + n);
+    uint32_t yend = j + n + 1, inn = 0; /* the token after the year */
+    if (yy < 0 && lookup_kind(s, j + n, K_IN, &inn) != INT16_MIN &&
+        (yy = tok_year(s, j + n + inn)) >= 0) /* "Diwali in 2019" */
+        yend = j + n + inn + 1;
     bool month = e->kind == K_HIJRI && e->val % 100 == 0; /* "Ramadan": the whole month */
     int span_days = month ? 0 : 1; /* Jewish holidays of several days: from the eve */
     if (e->kind == K_HEBREW)
         hebrew_in(s->ref_y, e->val, &span_days);
+    bool lspan = e->kind == K_LUNARSPAN; /* "Navaratri", "Ramadan": from the table's dates */
     uint32_t k = j + n, xn = 0, cn = 0, un = 0, an = 0;
     int cnt, unit, ry = INT_MIN;
     if (lookup_kind(s, k, K_OF, &xn) != INT16_MIN &&
@@ -1474,26 +1616,38 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
         ry = y2;
         k += cn + un + an;
     }
-    if (ry != INT_MIN && !month && !(e->kind == K_FIXED && !valid_ymd(ry, e->val / 100, e->val % 100)))
-        return emit_day(s, i0, k, holiday_in(e, ry), true, next);
+    if (ry != INT_MIN && !month && !lspan &&
+        !(e->kind == K_FIXED && !valid_ymd(ry, e->val / 100, e->val % 100))) {
+        long d = holiday_in(s, e, ry);
+        return d == LONG_MIN ? EX_OK : emit_day(s, i0, k, d, true, next);
+    }
     if (yy >= 0 && !(e->kind == K_FIXED && !valid_ymd(yy, e->val / 100, e->val % 100))) {
-        long d0 = holiday_in(e, yy);
+        long d0 = holiday_in(s, e, yy);
+        if (d0 == LONG_MIN)
+            return EX_OK; /* a year the tables do not cover */
+        if (lspan) {
+            *next = yend;
+            return emit_span(s, i0, yend, EX_GRAIN_DAY, d0, 0, lunar_end(s->dr, e->val, d0), 0,
+                             false);
+        }
         if (month) {
-            *next = j + n + 1;
-            return emit_span(s, i0, j + n + 1, EX_GRAIN_DAY, d0, 0, d0 + 29 - (e->val / 100 % 2 == 0), 0,
+            *next = yend;
+            return emit_span(s, i0, yend, EX_GRAIN_DAY, d0, 0, d0 + 29 - (e->val / 100 % 2 == 0), 0,
                              false);
         }
         if (span_days > 1) {
-            *next = j + n + 1;
-            return emit_span(s, i0, j + n + 1, EX_GRAIN_DAY, d0, 0, d0 + span_days - 1, 0, false);
+            *next = yend;
+            return emit_span(s, i0, yend, EX_GRAIN_DAY, d0, 0, d0 + span_days - 1, 0, false);
         }
-        return emit_day(s, i0, j + n + 1, d0, false, next);
+        return emit_day(s, i0, yend, d0, false, next);
     }
     long best = LONG_MIN;
     for (int y = s->ref_y - 1; y <= s->ref_y + 1; y++) {
         if (e->kind == K_FIXED && !valid_ymd(y, e->val / 100, e->val % 100))
             continue;
-        long d = holiday_in(e, y);
+        long d = holiday_in(s, e, y);
+        if (d == LONG_MIN)
+            continue;
         bool ok;
         if (mode == -1)
             ok = d < s->ref;
@@ -1508,7 +1662,12 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
             best = d;
     }
     if (best == LONG_MIN)
-        return EX_OK; /* cannot happen for valid tables */
+        return EX_OK; /* a reference outside the years of a holiday table */
+    if (lspan) {
+        *next = j + n;
+        return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, lunar_end(s->dr, e->val, best), 0,
+                         true);
+    }
     if (month) {
         *next = j + n;
         return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, best + 29 - (e->val / 100 % 2 == 0), 0,
@@ -2543,6 +2702,10 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_HIJRI:
     case K_FIXEDOBS:
     case K_HEBREW:
+    case K_LUNAR:
+    case K_LUNARSPAN:
+    case K_LUNARWD:
+    case K_EVERY365:
         return emit_holiday(s, i, i, e, n, 0, next);
     case K_OF:
     case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */
