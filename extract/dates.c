@@ -648,6 +648,70 @@ static int tok_unit(const scan *s, uint32_t i, uint32_t *ntok)
     return u;
 }
 
+/* Is token i the one-byte text c? */
+static bool tok_is(const scan *s, uint32_t i, char c)
+{
+    return i < s->ntok && s->tok[i].end == s->tok[i].start + 1 && s->doc->text[s->tok[i].start] == c;
+}
+
+/* A fractional number of hours at token i, in minutes: "1/2 hour", "3/4h", "1/4 h", "2.5 hours",
+ * "2 and a half hours" (also "an half"); -1 when none. *ntok: the tokens read, the unit's
+ * included. A whole number of hours is tok_count's and tok_unit's. */
+static long tok_hour_fraction(const scan *s, uint32_t i, uint32_t *ntok)
+{
+    if (i >= s->ntok || s->tok[i].kind != EX_TOK_NUMBER)
+        return -1;
+    uint32_t len, k = 0, un = 0;
+    const char *p = tok_text(s, i, &len);
+    long whole = 0, num = 0, den = 1;
+    while (k < len && k < 3 && p[k] >= '0' && p[k] <= '9')
+        whole = whole * 10 + (p[k++] - '0');
+    uint32_t j = i + 1;
+    bool hsuffix = false;
+    if (k > 0 && k + 2 == len && p[k] == '.' && p[k + 1] >= '0' && p[k + 1] <= '9') {
+        num = p[k + 1] - '0'; /* "2.5" */
+        den = 10;
+    } else if (k == 1 && k == len && tok_is(s, j, '/') && j + 1 < s->ntok &&
+               s->tok[j + 1].kind == EX_TOK_NUMBER) {
+        uint32_t l2;
+        const char *q = tok_text(s, j + 1, &l2);
+        if ((l2 == 1 || (l2 == 2 && (q[1] == 'h' || q[1] == 'H'))) && (q[0] == '2' || q[0] == '4') &&
+            whole < q[0] - '0' && whole > 0) {
+            num = whole; /* "1/4", "3/4h" */
+            den = q[0] - '0';
+            whole = 0;
+            hsuffix = l2 == 2;
+            j += 2;
+        } else {
+            return -1;
+        }
+    } else if (k == len && k > 0) {
+        uint32_t an = 0, hn = 0;
+        if (lookup_kind(s, j, K_AND, &an) == INT16_MIN)
+            return -1;
+        j += an;
+        uint32_t tl;
+        const char *t = j < s->ntok ? tok_text(s, j, &tl) : "";
+        if (j < s->ntok && ((tl == 1 && (t[0] == 'a' || t[0] == 'A')) ||
+                            (tl == 2 && (t[0] == 'a' || t[0] == 'A') && (t[1] == 'n' || t[1] == 'N'))))
+            j++;
+        if (lookup_kind(s, j, K_MINWORD, &hn) != 30)
+            return -1;
+        num = 1; /* "2 and a half" */
+        den = 2;
+        j += hn;
+    } else {
+        return -1;
+    }
+    if (!hsuffix && (tok_is(s, j, 'h') || tok_is(s, j, 'H')))
+        un = 1; /* "1/4 h" */
+    else if (!hsuffix && tok_unit(s, j, &un) != -60)
+        return -1;
+    *ntok = j + (hsuffix ? 0 : un) - i;
+    long minutes = whole * 60 + num * 60 / den;
+    return minutes > 0 ? minutes : -1;
+}
+
 /* A part of the day at token j ("matin", "in the afternoon", "en fin de journée"): *sh, *eh in
  * hours (end exclusive, 24 = midnight), *alone = may stand without a day before it. */
 static bool daypart_at(const scan *s, uint32_t j, int *sh, int *eh, bool *alone, uint32_t *n)
@@ -1969,6 +2033,12 @@ static bool match_nth_weekday(scan *s, uint32_t i0, uint32_t j, int nth, uint32_
         m = mm;
     } else {
         int off = lookup_kind(s, k, K_MONTHREL, &mn);
+        uint32_t an = 0, un = 0;
+        if (off == INT16_MIN && lookup_kind(s, k, K_ARTICLE, &an) != INT16_MIN &&
+            tok_unit(s, k + an, &un) == 30 && un == 1) {
+            off = 0; /* "the first Monday of the month": this month */
+            mn = an + un;
+        }
         if (off == INT16_MIN)
             return false;
         k += mn;
@@ -2582,6 +2652,11 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         if (dur != INT16_MIN) { /* "in half an hour", "dans un quart d'heure" */
             *next = j + un;
             return emit_minutes(s, i, j + un, dur);
+        }
+        long frac = e->kind == K_IN ? tok_hour_fraction(s, j, &un) : -1;
+        if (frac > 0) { /* "in 1/2 hour", "in 3/4h", "in 2.5 hours", "in 2 and a half hours" */
+            *next = j + un;
+            return emit_minutes(s, i, j + un, frac);
         }
         int cnt = tok_count(s, j, &cn);
         int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;

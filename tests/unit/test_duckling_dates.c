@@ -56,7 +56,7 @@ static const char *const gname[] = {"year", "quarter", "month", "week", "day", "
 /* Why a row is out of scope. X_REGIONAL is not editorial: reported apart. The reasons after
  * X_REGIONAL are forms the stage declines on purpose because they misread news copy. */
 enum { X_NONE, X_LATENT, X_NOW, X_SECONDS, X_REGIONAL, X_FRACTION, X_CLOCK24, X_COUNT_TONIGHT,
-       X_SEASON, X_NOCOLON, X_PRIME, X_YEARSPAN, X_N };
+       X_SEASON, X_NOCOLON, X_PRIME, X_YEARSPAN, X_SATSUN, X_N };
 static const char *const excl_name[X_N] = {
     "in scope",
     "latent parse: a bare number ('1974', '7') the corpus itself marks latent; never a date "
@@ -80,6 +80,7 @@ static const char *const excl_name[X_N] = {
     "minutes as a prime or a bare number after 'in' ('in 15'', 'in 15'): in copy feet, a "
     "football minute or a count",
     "'2014-10', '2014/10': in copy YYYY-NN is a span of years ('the 2011-12 season')",
+    "lower-case 'sat', 'sun' alone: in copy the verb and the star ('he sat.', 'in the sun.')",
 };
 
 /* The base-locale (and every-locale) readings of each text of one corpus file, to tell which
@@ -216,6 +217,9 @@ static int declined(const char *lang, const char *text, const json_t *expected)
         return X_PRIME;
     if (matches(text, "^[0-9]{4}[-/][0-9]{1,2}$"))
         return X_YEARSPAN;
+    if (strcmp(text, "sat") == 0 || strcmp(text, "sat.") == 0 || strcmp(text, "sun") == 0 ||
+        strcmp(text, "sun.") == 0)
+        return X_SATSUN;
     return X_NONE;
 }
 
