@@ -86,7 +86,7 @@ enum dkind {
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
     K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW,
-    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365
+    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -96,7 +96,7 @@ static const char *const kind_names[] = {
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
     "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew",
-    "lunar", "lunarspan", "lunarwd", "every365"};
+    "lunar", "lunarspan", "lunarwd", "every365", "for"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -710,6 +710,62 @@ static long tok_hour_fraction(const scan *s, uint32_t i, uint32_t *ntok)
     *ntok = j + (hsuffix ? 0 : un) - i;
     long minutes = whole * 60 + num * 60 / den;
     return minutes > 0 ? minutes : -1;
+}
+
+/* The number word held by the n bytes at w (lower case or not), from the K_NUM table; -1 if
+ * none. */
+static int num_word(const scan *s, const char *w, uint32_t n)
+{
+    char low[32];
+    int ll = n < sizeof low ? ex_utf8_lower(w, n, low, sizeof low) : -1;
+    if (ll <= 0)
+        return -1;
+    dentry key = {.key = low};
+    const dentry *e = bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, key_cmp);
+    if (!e)
+        return -1;
+    while (e > s->dr->e && strcmp(e[-1].key, low) == 0)
+        e--;
+    for (; e < s->dr->e + s->dr->n && strcmp(e->key, low) == 0; e++)
+        if (e->kind == K_NUM)
+            return e->val;
+    return -1;
+}
+
+/* Minutes in words at token j, after a word hour: "thirty", "fifty nine", "twenty-three",
+ * "fifteen" (10..59); -1 if none. *ntok: tokens read. */
+static int minute_words(const scan *s, uint32_t j, uint32_t *ntok)
+{
+    if (j >= s->ntok || s->tok[j].kind != EX_TOK_WORD)
+        return -1;
+    uint32_t len;
+    const char *t = tok_text(s, j, &len);
+    const char *dash = memchr(t, '-', len);
+    if (dash) { /* "twenty-three" */
+        int tens = num_word(s, t, (uint32_t)(dash - t));
+        int unit = num_word(s, dash + 1, len - (uint32_t)(dash - t) - 1);
+        if (tens < 20 || tens > 50 || tens % 10 || unit < 1 || unit > 9)
+            return -1;
+        *ntok = 1;
+        return tens + unit;
+    }
+    int v = num_word(s, t, len);
+    if (v >= 10 && v <= 19) {
+        *ntok = 1;
+        return v;
+    }
+    if (v < 20 || v > 50 || v % 10)
+        return -1;
+    *ntok = 1;
+    if (j + 1 < s->ntok && s->tok[j + 1].kind == EX_TOK_WORD) {
+        const char *u = tok_text(s, j + 1, &len);
+        int uv = num_word(s, u, len);
+        if (uv >= 1 && uv <= 9) {
+            *ntok = 2;
+            v += uv;
+        }
+    }
+    return v;
 }
 
 /* A part of the day at token j ("matin", "in the afternoon", "en fin de journée"): *sh, *eh in
@@ -2727,6 +2783,13 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             *next = stop;
             return emit_clock(s, i, stop, hh, mi);
         }
+        uint32_t mwn = 0, apn = 0;
+        int mw = cnt >= 1 && cnt <= 12 ? minute_words(s, i + n, &mwn) : -1;
+        int ap = mw >= 0 ? ampm_at(s, i + n + mwn, &apn, &part) : INT16_MIN;
+        if (ap != INT16_MIN && !part) { /* "ten thirty am", "four twenty-three a m" */
+            *next = i + n + mwn + apn;
+            return emit_clock(s, i, *next, cnt % 12 + ap, mw);
+        }
         if (match_minutes_clock(s, i, next) || match_count_span(s, i, next) ||
             match_weekdays_count(s, i, next))
             return s->status;
@@ -3118,6 +3181,38 @@ static int reference_offset(const ex_doc *doc)
                                          (z[4] - '0') * 10 + (z[5] - '0'));
     return 0;
 }
+/* "18th Dec for 10 days", "4pm for 30 mins", "from 4pm for thirty minutes": a day or a time
+ * followed by "for" and a count of days, weeks, hours or minutes becomes the span from it to
+ * that many units later (the start's "from" bound is then no bound). *next moves past it. */
+static void duration_span(scan *s, size_t k, uint32_t *next)
+{
+    uint32_t j = *next, fn = 0, cn = 0, un = 0;
+    if (lookup_kind(s, j, K_FOR, &fn) == INT16_MIN)
+        return;
+    int cnt = tok_count(s, j + fn, &cn);
+    int unit = cnt > 0 ? tok_unit(s, j + fn + cn, &un) : INT16_MIN;
+    ex_date *d = &EX_VEC_AT(s->doc->dates, ex_date, k);
+    if (unit == INT16_MIN || d->value_end[0] || d->bound == EX_DATE_BOUND_BEFORE)
+        return;
+    int y, m, dd, hh = 0, mi = 0;
+    if (d->grain == EX_GRAIN_DAY && unit >= 1 && unit <= 7 &&
+        sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) == 3) {
+        civil_from_days(days_from_civil(y, m, dd) + (long)cnt * unit, &y, &m, &dd);
+        snprintf(d->value_end, sizeof d->value_end, "%04d-%02d-%02d", y, m, dd);
+    } else if (d->grain == EX_GRAIN_MINUTE && unit < 0 && (long)cnt * -unit <= 24 * 60 &&
+               sscanf(d->value, "%4d-%2d-%2dT%2d:%2d", &y, &m, &dd, &hh, &mi) == 5) {
+        long t = days_from_civil(y, m, dd) * 1440L + hh * 60 + mi + (long)cnt * -unit;
+        civil_from_days(t / 1440, &y, &m, &dd);
+        snprintf(d->value_end, sizeof d->value_end, "%04d-%02d-%02dT%02d:%02d", y, m, dd,
+                 (int)(t % 1440 / 60), (int)(t % 60));
+    } else {
+        return;
+    }
+    d->bound = 0;
+    *next = j + fn + cn + un;
+    d->end = s->tok[*next - 1].end;
+}
+
 
 ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
 {
@@ -3181,6 +3276,8 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
                 prev_zone = zone;
             }
         }
+        if (doc->dates.len > before)
+            duration_span(&s, doc->dates.len - 1, &next);
         i = next;
     }
     return EX_OK;
