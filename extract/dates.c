@@ -67,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "internal.h"
 
@@ -429,6 +430,7 @@ typedef struct scan {
     int ref_offset;     /* the reference's UTC offset in minutes ("…-02:00"); 0 when none */
     int last_zone;      /* minutes the last time read was moved by its zone ("8:00 GMT"), else 0 */
     int last_bare_day;  /* the last emit was a day of month alone ("le 13"): that day, else 0 */
+    int depth;          /* match_at calls inside match_at ("morning of …"): at most one */
     ex_status status; /* of the last emit made by a helper that returns bool */
     /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
      * (1 = no entry). Arena arrays of ntok elements; NULL when the arena could not give them. */
@@ -766,6 +768,34 @@ static int minute_words(const scan *s, uint32_t j, uint32_t *ntok)
         }
     }
     return v;
+}
+
+/* A year in words after a holiday: "two thousand ten", "two thousand and eighteen" (2001..2059);
+ * -1 if none. *ntok: tokens read. */
+static int tok_year_words(const scan *s, uint32_t i, uint32_t *ntok)
+{
+    uint32_t len, an = 0, xn = 0;
+    if (i + 2 >= s->ntok || s->tok[i].kind != EX_TOK_WORD || s->tok[i + 1].kind != EX_TOK_WORD)
+        return -1;
+    const char *t = tok_text(s, i, &len);
+    if (num_word(s, t, len) != 2)
+        return -1;
+    t = tok_text(s, i + 1, &len);
+    if (len != 8 || strncasecmp(t, "thousand", 8) != 0)
+        return -1;
+    uint32_t j = i + 2;
+    if (lookup_kind(s, j, K_AND, &an) != INT16_MIN)
+        j += an;
+    int x = minute_words(s, j, &xn);
+    if (x < 0 && j < s->ntok && s->tok[j].kind == EX_TOK_WORD) {
+        t = tok_text(s, j, &len);
+        x = num_word(s, t, len);
+        xn = 1;
+    }
+    if (x < 1 || x > 59)
+        return -1;
+    *ntok = j + xn - i;
+    return 2000 + x;
 }
 
 /* A part of the day at token j ("matin", "in the afternoon", "en fin de journée"): *sh, *eh in
@@ -1708,10 +1738,12 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
                               int mode, uint32_t *next)
 {
     int yy = tok_year(s, j + n);
-    uint32_t yend = j + n + 1, inn = 0; /* the token after the year */
+    uint32_t yend = j + n + 1, inn = 0, ywn = 0; /* the token after the year */
     if (yy < 0 && lookup_kind(s, j + n, K_IN, &inn) != INT16_MIN &&
         (yy = tok_year(s, j + n + inn)) >= 0) /* "Diwali in 2019" */
         yend = j + n + inn + 1;
+    if (yy < 0 && (yy = tok_year_words(s, j + n, &ywn)) >= 0) /* "Easter two thousand ten" */
+        yend = j + n + ywn;
     bool month = e->kind == K_HIJRI && e->val % 100 == 0; /* "Ramadan": the whole month */
     int span_days = month ? 0 : 1; /* Jewish holidays of several days: from the eve */
     if (e->kind == K_HEBREW)
@@ -2809,6 +2841,38 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_DAYPART: {
         int sh, eh;
         bool alone;
+        uint32_t on = 0;
+        if (daypart_at(s, i, &sh, &eh, &alone, &n2) && s->depth == 0 &&
+            lookup_kind(s, i + n2, K_OF, &on) != INT16_MIN) {
+            /* "morning of Christmas", "the morning of the 15th of February": the date after
+             * "of" (matched once, no deeper), then its part of the day */
+            size_t before = s->doc->dates.len;
+            uint32_t k = i + n2 + on, nx, artn = 0;
+            if (lookup_kind(s, k, K_ARTICLE, &artn) != INT16_MIN)
+                k += artn; /* "of the 15th of February" */
+            nx = k + 1;
+            bool m2 = false;
+            s->depth++;
+            ex_status mst = match_at(s, k, &nx, &m2);
+            s->depth--;
+            if (mst != EX_OK)
+                return mst;
+            if (s->doc->dates.len == before + 1) {
+                ex_date od = EX_VEC_AT(s->doc->dates, ex_date, before);
+                int oy, om, odd;
+                s->doc->dates.len = before;
+                if (od.grain == EX_GRAIN_DAY && !od.value_end[0] && !od.bound &&
+                    sscanf(od.value, "%4d-%2d-%2d", &oy, &om, &odd) == 3) {
+                    uint32_t dn = 0;
+                    mst = emit_daypart(s, i, i, days_from_civil(oy, om, odd), od.relative, &dn);
+                    if (mst == EX_OK && s->doc->dates.len == before + 1) {
+                        EX_VEC_AT(s->doc->dates, ex_date, before).end = od.end;
+                        *next = nx;
+                    }
+                    return mst;
+                }
+            }
+        }
         if (daypart_at(s, i, &sh, &eh, &alone, &n2) && alone)
             return emit_daypart(s, i, i, s->ref, true, next);
         break;
