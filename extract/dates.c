@@ -87,7 +87,7 @@ enum dkind {
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
     K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW,
-    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR
+    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR, K_OFFSETDIR
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -97,7 +97,7 @@ static const char *const kind_names[] = {
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
     "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew",
-    "lunar", "lunarspan", "lunarwd", "every365", "for"};
+    "lunar", "lunarspan", "lunarwd", "every365", "for", "offsetdir"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -2284,6 +2284,45 @@ static bool match_minutes_clock(scan *s, uint32_t i, uint32_t *next)
     return true;
 }
 
+static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched);
+
+/* "three days after Easter", "2 weeks before Christmas": a count of days or weeks, "after" or
+ * "before" (kind offsetdir: +1 / -1), and a day-grain date (matched once, no deeper): that date
+ * moved by the count. */
+static bool match_offset_from(scan *s, uint32_t i, uint32_t *next)
+{
+    uint32_t cn = 0, un = 0, dn = 0;
+    int cnt = s->depth == 0 ? tok_count(s, i, &cn) : -1;
+    int unit = cnt > 0 ? tok_unit(s, i + cn, &un) : INT16_MIN;
+    if (unit != 1 && unit != 7)
+        return false;
+    int dir = lookup_kind(s, i + cn + un, K_OFFSETDIR, &dn);
+    if (dir == INT16_MIN)
+        return false;
+    size_t before = s->doc->dates.len;
+    uint32_t k = i + cn + un + dn, nx = k + 1;
+    bool m2 = false;
+    if (k >= s->ntok)
+        return false;
+    s->depth++;
+    s->status = match_at(s, k, &nx, &m2);
+    s->depth--;
+    if (s->status != EX_OK || s->doc->dates.len != before + 1)
+        return s->status != EX_OK;
+    ex_date *d = &EX_VEC_AT(s->doc->dates, ex_date, before);
+    int y, m, dd;
+    if (d->grain != EX_GRAIN_DAY || d->value_end[0] || d->bound || d->start < s->tok[k].start ||
+        sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) != 3) {
+        s->doc->dates.len = before;
+        return false;
+    }
+    civil_from_days(days_from_civil(y, m, dd) + (long)dir * cnt * unit, &y, &m, &dd);
+    snprintf(d->value, sizeof d->value, "%04d-%02d-%02d", y, m, dd);
+    d->start = s->tok[i].start;
+    *next = nx;
+    return true;
+}
+
 /* A count at i then a span: "3 prochains jours", "3 heures suivantes", "two upcoming weeks",
  * "2 upcoming quarters". ("2 semaines passées" is left: "3 jours passés en prison".) */
 static bool match_count_span(scan *s, uint32_t i, uint32_t *next)
@@ -2453,7 +2492,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 s->last_bare_day = (int)tok_int(s, i, &nd0);
             return st;
         }
-        if (match_count_span(s, i, next))
+        if (match_offset_from(s, i, next) || match_count_span(s, i, next))
             return s->status;
         if (match_weekdays_count(s, i, next))
             return s->status;
@@ -2822,7 +2861,8 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             *next = i + n + mwn + apn;
             return emit_clock(s, i, *next, cnt % 12 + ap, mw);
         }
-        if (match_minutes_clock(s, i, next) || match_count_span(s, i, next) ||
+        if (match_minutes_clock(s, i, next) || match_offset_from(s, i, next) ||
+            match_count_span(s, i, next) ||
             match_weekdays_count(s, i, next))
             return s->status;
         int unit = tok_unit(s, i + n, &n2);
@@ -3245,6 +3285,43 @@ static int reference_offset(const ex_doc *doc)
                                          (z[4] - '0') * 10 + (z[5] - '0'));
     return 0;
 }
+/* "9 tomorrow morning", "at 5 tomorrow afternoon": an hour (1..12, digits) right before a
+ * day word or weekday that carries a part of the day is that hour within the part, after "at"
+ * or at the start of a clause. Rewrites
+ * item d (which starts at token i0) and returns its new first token. */
+static uint32_t hour_before_part(scan *s, ex_date *d, uint32_t i0)
+{
+    uint32_t n = 0;
+    if (i0 == 0 || !d->value_end[0] || d->grain != EX_GRAIN_MINUTE || d->bound ||
+        (lookup_kind(s, i0, K_DAY, &n) == INT16_MIN && lookup_kind(s, i0, K_WEEKDAY, &n) == INT16_MIN))
+        return i0;
+    uint32_t h = i0 - 1, len;
+    const char *p = tok_text(s, h, &len);
+    if (s->tok[h].kind != EX_TOK_NUMBER || len > 2 || p[0] < '0' || p[0] > '9' ||
+        (len == 2 && (p[1] < '0' || p[1] > '9')))
+        return i0;
+    int hh = len == 2 ? (p[0] - '0') * 10 + p[1] - '0' : p[0] - '0';
+    int y, m, dd, sh, sm, eh, em;
+    if (hh < 1 || hh > 12 || sscanf(d->value, "%4d-%2d-%2dT%2d:%2d", &y, &m, &dd, &sh, &sm) != 5 ||
+        sscanf(d->value_end + 11, "%2d:%2d", &eh, &em) != 2)
+        return i0;
+    if (hh < 12 && hh < sh)
+        hh += 12; /* "5 tomorrow afternoon": 17:00 */
+    if (hh == 12 && sh < 12)
+        hh = 0;
+    if (hh < sh || hh > eh)
+        return i0; /* not in that part of the day */
+    uint32_t an = 0, first = h;
+    if (h > 0 && lookup_kind(s, h - 1, K_AT, &an) != INT16_MIN && an == 1)
+        first = h - 1;
+    else if (h > 0 && s->tok[h - 1].kind != EX_TOK_PUNCT)
+        return i0; /* "they won 3 tomorrow morning": a count; "at 3", or "3" opening a clause */
+    snprintf(d->value + 11, sizeof d->value - 11, "%02d:00", hh);
+    d->value_end[0] = '\0';
+    d->start = s->tok[first].start;
+    return first;
+}
+
 /* "18th Dec for 10 days", "4pm for 30 mins", "from 4pm for thirty minutes": a day or a time
  * followed by "for" and a count of days, weeks, hours or minutes becomes the span from it to
  * that many units later (the start's "from" bound is then no bound). *next moves past it. */
@@ -3320,6 +3397,7 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
             ex_date *cur = &EX_VEC_AT(doc->dates, ex_date, before);
             while (i0 + 1 < next && s.tok[i0].start < cur->start)
                 i0++;
+            i0 = hour_before_part(&s, cur, i0);
             bool clock = s.last_clock, ampm = clock && s.last_ampm;
             int bare = s.last_bare_day, zone = s.last_zone;
             uint32_t core = prev_core;
