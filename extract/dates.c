@@ -430,7 +430,6 @@ typedef struct scan {
     int ref_offset;     /* the reference's UTC offset in minutes ("…-02:00"); 0 when none */
     int last_zone;      /* minutes the last time read was moved by its zone ("8:00 GMT"), else 0 */
     int last_bare_day;  /* the last emit was a day of month alone ("le 13"): that day, else 0 */
-    int depth;          /* match_at calls inside match_at ("morning of …"): at most one */
     ex_status status; /* of the last emit made by a helper that returns bool */
     /* lookup() results per token, computed once: memo_n[i] = 0 not yet, 1 + ntok otherwise
      * (1 = no entry). Arena arrays of ntok elements; NULL when the arena could not give them. */
@@ -751,7 +750,10 @@ static int minute_words(const scan *s, uint32_t j, uint32_t *ntok)
         *ntok = 1;
         return tens + unit;
     }
-    int v = num_word(s, t, len);
+    uint32_t n1 = 0, n2 = 0;
+    int v = lookup_kind(s, j, K_NUM, &n1);
+    if (n1 != 1)
+        return -1;
     if (v >= 10 && v <= 19) {
         *ntok = 1;
         return v;
@@ -759,13 +761,10 @@ static int minute_words(const scan *s, uint32_t j, uint32_t *ntok)
     if (v < 20 || v > 50 || v % 10)
         return -1;
     *ntok = 1;
-    if (j + 1 < s->ntok && s->tok[j + 1].kind == EX_TOK_WORD) {
-        const char *u = tok_text(s, j + 1, &len);
-        int uv = num_word(s, u, len);
-        if (uv >= 1 && uv <= 9) {
-            *ntok = 2;
-            v += uv;
-        }
+    int uv = j + 1 < s->ntok ? lookup_kind(s, j + 1, K_NUM, &n2) : INT16_MIN;
+    if (n2 == 1 && uv >= 1 && uv <= 9 && s->tok[j + 1].end - s->tok[j + 1].start > 1) {
+        *ntok = 2; /* "fifty nine" (not "fifty a") */
+        v += uv;
     }
     return v;
 }
@@ -2298,45 +2297,6 @@ static bool match_minutes_clock(scan *s, uint32_t i, uint32_t *next)
     return true;
 }
 
-static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched);
-
-/* "three days after Easter", "2 weeks before Christmas": a count of days or weeks, "after" or
- * "before" (kind offsetdir: +1 / -1), and a day-grain date (matched once, no deeper): that date
- * moved by the count. */
-static bool match_offset_from(scan *s, uint32_t i, uint32_t *next)
-{
-    uint32_t cn = 0, un = 0, dn = 0;
-    int cnt = s->depth == 0 ? tok_count(s, i, &cn) : -1;
-    int unit = cnt > 0 ? tok_unit(s, i + cn, &un) : INT16_MIN;
-    if (unit != 1 && unit != 7)
-        return false;
-    int dir = lookup_kind(s, i + cn + un, K_OFFSETDIR, &dn);
-    if (dir == INT16_MIN)
-        return false;
-    size_t before = s->doc->dates.len;
-    uint32_t k = i + cn + un + dn, nx = k + 1;
-    bool m2 = false;
-    if (k >= s->ntok)
-        return false;
-    s->depth++;
-    s->status = match_at(s, k, &nx, &m2);
-    s->depth--;
-    if (s->status != EX_OK || s->doc->dates.len != before + 1)
-        return s->status != EX_OK;
-    ex_date *d = &EX_VEC_AT(s->doc->dates, ex_date, before);
-    int y, m, dd;
-    if (d->grain != EX_GRAIN_DAY || d->value_end[0] || d->bound || d->start < s->tok[k].start ||
-        sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) != 3) {
-        s->doc->dates.len = before;
-        return false;
-    }
-    civil_from_days(days_from_civil(y, m, dd) + (long)dir * cnt * unit, &y, &m, &dd);
-    snprintf(d->value, sizeof d->value, "%04d-%02d-%02d", y, m, dd);
-    d->start = s->tok[i].start;
-    *next = nx;
-    return true;
-}
-
 /* A count at i then a span: "3 prochains jours", "3 heures suivantes", "two upcoming weeks",
  * "2 upcoming quarters". ("2 semaines passées" is left: "3 jours passés en prison".) */
 static bool match_count_span(scan *s, uint32_t i, uint32_t *next)
@@ -2506,7 +2466,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
                 s->last_bare_day = (int)tok_int(s, i, &nd0);
             return st;
         }
-        if (match_offset_from(s, i, next) || match_count_span(s, i, next))
+        if (match_count_span(s, i, next))
             return s->status;
         if (match_weekdays_count(s, i, next))
             return s->status;
@@ -2869,14 +2829,15 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             return emit_clock(s, i, stop, hh, mi);
         }
         uint32_t mwn = 0, apn = 0;
-        int mw = cnt >= 1 && cnt <= 12 ? minute_words(s, i + n, &mwn) : -1;
+        int mw = cnt >= 1 && cnt <= 12 && s->tok[i].end - s->tok[i].start > 2
+                     ? minute_words(s, i + n, &mwn)
+                     : -1; /* not after "a", "un" */
         int ap = mw >= 0 ? ampm_at(s, i + n + mwn, &apn, &part) : INT16_MIN;
         if (ap != INT16_MIN && !part) { /* "ten thirty am", "four twenty-three a m" */
             *next = i + n + mwn + apn;
             return emit_clock(s, i, *next, cnt % 12 + ap, mw);
         }
-        if (match_minutes_clock(s, i, next) || match_offset_from(s, i, next) ||
-            match_count_span(s, i, next) ||
+        if (match_minutes_clock(s, i, next) || match_count_span(s, i, next) ||
             match_weekdays_count(s, i, next))
             return s->status;
         int unit = tok_unit(s, i + n, &n2);
@@ -2895,38 +2856,6 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_DAYPART: {
         int sh, eh;
         bool alone;
-        uint32_t on = 0;
-        if (daypart_at(s, i, &sh, &eh, &alone, &n2) && s->depth == 0 &&
-            lookup_kind(s, i + n2, K_OF, &on) != INT16_MIN) {
-            /* "morning of Christmas", "the morning of the 15th of February": the date after
-             * "of" (matched once, no deeper), then its part of the day */
-            size_t before = s->doc->dates.len;
-            uint32_t k = i + n2 + on, nx, artn = 0;
-            if (lookup_kind(s, k, K_ARTICLE, &artn) != INT16_MIN)
-                k += artn; /* "of the 15th of February" */
-            nx = k + 1;
-            bool m2 = false;
-            s->depth++;
-            ex_status mst = match_at(s, k, &nx, &m2);
-            s->depth--;
-            if (mst != EX_OK)
-                return mst;
-            if (s->doc->dates.len == before + 1) {
-                ex_date od = EX_VEC_AT(s->doc->dates, ex_date, before);
-                int oy, om, odd;
-                s->doc->dates.len = before;
-                if (od.grain == EX_GRAIN_DAY && !od.value_end[0] && !od.bound &&
-                    sscanf(od.value, "%4d-%2d-%2d", &oy, &om, &odd) == 3) {
-                    uint32_t dn = 0;
-                    mst = emit_daypart(s, i, i, days_from_civil(oy, om, odd), od.relative, &dn);
-                    if (mst == EX_OK && s->doc->dates.len == before + 1) {
-                        EX_VEC_AT(s->doc->dates, ex_date, before).end = od.end;
-                        *next = nx;
-                    }
-                    return mst;
-                }
-            }
-        }
         if (daypart_at(s, i, &sh, &eh, &alone, &n2) && alone)
             return emit_daypart(s, i, i, s->ref, true, next);
         break;
@@ -3299,6 +3228,52 @@ static int reference_offset(const ex_doc *doc)
                                          (z[4] - '0') * 10 + (z[5] - '0'));
     return 0;
 }
+/* Rules that read tokens before an item the scan has just found, so that the scan never
+ * matches inside a match:
+ * - "three days after Easter", "2 weeks before Christmas": a count (one token) of days or weeks
+ *   and "after"/"before" (kind offsetdir: +1 / -1) before a day-grain item move it;
+ * - "morning of Christmas", "the morning of the 15th of February": a part of the day and "of"
+ *   (an article may follow) before a day-grain item make it that part of that day.
+ * Rewrites item d (which starts at token i0) and returns its new first token. */
+static uint32_t prefix_rules(scan *s, ex_date *d, uint32_t i0)
+{
+    int y, m, dd;
+    if (d->grain != EX_GRAIN_DAY || d->value_end[0] || d->bound || i0 < 2 ||
+        sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+        return i0;
+    uint32_t n = 0, cn = 0, un = 0, an = 0;
+    int dir = lookup_kind(s, i0 - 1, K_OFFSETDIR, &n);
+    if (dir != INT16_MIN && n == 1 && i0 >= 3) {
+        int unit = tok_unit(s, i0 - 2, &un);
+        int cnt = tok_count(s, i0 - 3, &cn);
+        if ((unit == 1 || unit == 7) && un == 1 && cnt > 0 && cn == 1) {
+            civil_from_days(days_from_civil(y, m, dd) + (long)dir * cnt * unit, &y, &m, &dd);
+            snprintf(d->value, sizeof d->value, "%04d-%02d-%02d", y, m, dd);
+            d->start = s->tok[i0 - 3].start;
+            return i0 - 3;
+        }
+        return i0;
+    }
+    uint32_t of = i0 - 1;
+    if (lookup_kind(s, of, K_ARTICLE, &an) != INT16_MIN && an == 1)
+        of--;
+    if (lookup_kind(s, of, K_OF, &n) == INT16_MIN || n != 1)
+        return i0;
+    for (uint32_t back = 1; back <= 3 && back <= of; back++) {
+        int sh, eh;
+        bool alone;
+        uint32_t pn = 0;
+        if (!daypart_at(s, of - back, &sh, &eh, &alone, &pn) || pn != back)
+            continue;
+        snprintf(d->value, sizeof d->value, "%04d-%02d-%02dT%02d:00", y, m, dd, sh);
+        snprintf(d->value_end, sizeof d->value_end, "%04d-%02d-%02dT%02d:59", y, m, dd, eh - 1);
+        d->grain = EX_GRAIN_MINUTE;
+        d->start = s->tok[of - back].start;
+        return of - back;
+    }
+    return i0;
+}
+
 /* "9 tomorrow morning", "at 5 tomorrow afternoon": an hour (1..12, digits) right before a
  * day word or weekday that carries a part of the day is that hour within the part, after "at"
  * or at the start of a clause. Rewrites
@@ -3412,6 +3387,7 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
             while (i0 + 1 < next && s.tok[i0].start < cur->start)
                 i0++;
             i0 = hour_before_part(&s, cur, i0);
+            i0 = prefix_rules(&s, cur, i0);
             bool clock = s.last_clock, ampm = clock && s.last_ampm;
             int bare = s.last_bare_day, zone = s.last_zone;
             uint32_t core = prev_core;
