@@ -3238,15 +3238,15 @@ static int reference_offset(const ex_doc *doc)
 static uint32_t prefix_rules(scan *s, ex_date *d, uint32_t i0)
 {
     int y, m, dd;
-    if (d->grain != EX_GRAIN_DAY || d->value_end[0] || d->bound || i0 < 2 ||
-        sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+    if (d->grain != EX_GRAIN_DAY || d->value_end[0] || d->bound || i0 < 2)
         return i0;
     uint32_t n = 0, cn = 0, un = 0, an = 0;
     int dir = lookup_kind(s, i0 - 1, K_OFFSETDIR, &n);
     if (dir != INT16_MIN && n == 1 && i0 >= 3) {
         int unit = tok_unit(s, i0 - 2, &un);
         int cnt = tok_count(s, i0 - 3, &cn);
-        if ((unit == 1 || unit == 7) && un == 1 && cnt > 0 && cn == 1) {
+        if ((unit == 1 || unit == 7) && un == 1 && cnt > 0 && cn == 1 &&
+            sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) == 3) {
             civil_from_days(days_from_civil(y, m, dd) + (long)dir * cnt * unit, &y, &m, &dd);
             snprintf(d->value, sizeof d->value, "%04d-%02d-%02d", y, m, dd);
             d->start = s->tok[i0 - 3].start;
@@ -3263,7 +3263,8 @@ static uint32_t prefix_rules(scan *s, ex_date *d, uint32_t i0)
         int sh, eh;
         bool alone;
         uint32_t pn = 0;
-        if (!daypart_at(s, of - back, &sh, &eh, &alone, &pn) || pn != back)
+        if (!daypart_at(s, of - back, &sh, &eh, &alone, &pn) || pn != back ||
+            sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) != 3)
             continue;
         snprintf(d->value, sizeof d->value, "%04d-%02d-%02dT%02d:00", y, m, dd, sh);
         snprintf(d->value_end, sizeof d->value_end, "%04d-%02d-%02dT%02d:59", y, m, dd, eh - 1);
