@@ -907,11 +907,15 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
     const char *p = tok_text(s, i, &len);
     uint32_t k = 0;
     int hh = 0, mm = 0;
-    if ((len == 3 || len == 4) && strspn(p, "0123456789") >= len) {
+    int v = 0;
+    uint32_t nd3 = 0;
+    while (nd3 < len && nd3 < 5 && p[nd3] >= '0' && p[nd3] <= '9')
+        v = v * 10 + (p[nd3++] - '0');
+    if ((len == 3 || len == 4) && nd3 == len) {
         /* "330 p.m.", "1030 am": h:mm without its colon, only before a.m./p.m. */
         uint32_t an3 = 0;
         bool part3 = false;
-        int v = (int)strtol(p, NULL, 10), ap3 = ampm_at(s, i + 1, &an3, &part3);
+        int ap3 = ampm_at(s, i + 1, &an3, &part3);
         if (ap3 == INT16_MIN || part3 || v / 100 < 1 || v / 100 > 12 || v % 100 > 59 ||
             (an3 == 1 && s->tok[i + 1].end - s->tok[i + 1].start == 1))
             return false;
