@@ -4,8 +4,9 @@
  *
  * May touch: doc->dates (writes); doc->tokens, doc->text, doc->published(_from), doc->in.published,
  * doc->in.received_ms,
- * doc->res (reads); res->dates (its own word table, built by ex_dates_res_load from
- * data/{fr,en}/dates.txt, freed by ex_dates_res_free). Calls no other stage.
+ * doc->res (reads); res->dates (its own word table and holiday tables, built by ex_dates_res_load
+ * from data/{fr,en}/dates.txt and data/common/holiday-dates.txt, freed by ex_dates_res_free).
+ * Calls no other stage.
  *
  * One pass over the tokens; at each token the grammar looks ahead at most a dozen tokens
  * (phrases of up to 4 tokens), so the stage is linear in the number of tokens.
@@ -57,11 +58,34 @@
  *   stand alone ("tonight", "en fin de journée"); "ce", "this" or a day before it make it one.
  * - Holidays: fixed dates, the n-th weekday of a month (Thanksgiving), offsets from Easter and
  *   Orthodox Easter (computed), Islamic holidays by the arithmetic calendar (a day off the
- *   sighted date at times); lunisolar calendars (Hebrew, Hindu, Chinese) are not computed.
+ *   sighted date at times; round 4: observed dates from a table first), the Hebrew calendar
+ *   (computed); Hindu and Chinese ones from a table (round 4).
  * - A time followed by a zone ("8:00 GMT") is moved to the offset of the envelope's published
  *   date-time (UTC when it has none), when the day stays the same.
  * - "3h" with no minutes is a time only after "à", "de", a range word, a bound or a day
  *   ("3h de route" is a duration).
+ * Round 4 (English toward 90%):
+ * - Holidays of lunar and lunisolar calendars are facts looked up by year in
+ *   data/common/holiday-dates.txt (its header names the source): Chinese New Year, Dhanteras
+ *   (Diwali and the days around it are offsets from it), Navaratri (a span; Dussehra…), Vasant
+ *   Panchami (Holi), Thai Pongal, Onam, Vesak, Vaisakhi, … and the observed Islamic dates
+ *   (Ramadan, Eid al-Fitr, Eid al-Adha, Muharram, Rajab, Mawlid), which fall back on the
+ *   arithmetic calendar outside the table; other tables give no date for a year they lack. King's
+ *   Day moves off a Sunday; Parsi New Year repeats every 365 days; Jumu'atul-Wida is the Friday
+ *   before Eid al-Fitr. A holiday takes "in 2019" or a year in words ("two thousand ten").
+ * - "in 1/2 hour", "in 3/4h", "in 2.5 hours", "in 2 and a half hours": minutes from the
+ *   reference time. "ten thirty am": a word hour and word minutes need a.m./p.m.; "330 p.m."
+ *   likewise (a colon-less clock without it is declined: a count or a year).
+ * - A day or a time followed by "for N days/weeks/hours/minutes" ("pendant") is the span to N
+ *   units later; years are no duration span ("sentenced on Monday for 10 years").
+ * - Rules that read the tokens before an item found by the scan (match_at never calls itself):
+ *   "9 tomorrow morning", "at 5 tomorrow afternoon" (an hour, after "at" or opening a clause,
+ *   within the part of the day), "three days after Easter" (a count of days or weeks), "the
+ *   morning of Christmas".
+ * - "friday after next" (a week after the coming one), "the first Monday of the month".
+ * - Declined on purpose, listed as such by the Duckling harness: bare "2/15", "3:30" as p.m.,
+ *   "8 tonight" without "at", "this season", "at 1030", "in 15'", "2014-10", lower-case
+ *   "sat"/"sun".
  */
 #include <limits.h>
 #include <stdio.h>

@@ -17,11 +17,15 @@
  * - a negative row passes when no date is found.
  * Rows that need a feature news copy does not want are not dropped: each gets a named reason
  * (excl_name), is printed in the table "excluded: reason — count", and is written with its reason
- * to ./duckling-dates-excluded.txt. Regional-locale rows (EN_GB, EN_CA, …: country holiday
- * calendars and day/month order) are NOT an editorial exclusion — the record has no country
- * setting to read them with — and are reported apart. Rates are printed per language over all
- * rows, over in-scope base-locale rows, and per kind of expected value; in-scope failures go to
- * ./duckling-dates-failures.txt. The test fails only below the in-scope floors (the measured
+ * to ./duckling-dates-excluded.txt. Regional-locale rows (EN_GB, EN_CA, …) that read as base
+ * English does (their text has the base reading, or only one reading in the corpus, and their
+ * numbers are not day-first) are in scope and counted apart as well; the others are
+ * country-dependent (Labour Day, Thanksgiving, "31-10-74"): NOT an editorial exclusion — the
+ * record has no country setting to read them with — and reported apart. English forms the stage
+ * declines because they misread news copy (bare "2/15", "8 tonight", "this season", …) are
+ * excluded with their reason. Rates are printed per language over all rows, over in-scope
+ * base-locale rows, over those plus the in-scope regional ones, and per kind of expected value;
+ * in-scope failures go to ./duckling-dates-failures.txt (with "base" or the locale). The test fails only below the in-scope floors (the measured
  * rates minus a small margin). Without the corpora or ENRICHD_DATA: "SKIP: ... absent", 77.
  */
 #include <stdarg.h>
@@ -41,8 +45,8 @@
 
 /* In-scope (base locale) floors, just under the rates measured (see the commit setting them). */
 #define FLOOR_FR 0.90
-#define FLOOR_EN 0.74
-#define FLOOR_EN_REGIONAL 0.60 /* base + the regional rows that read as base English does */
+#define FLOOR_EN 0.895
+#define FLOOR_EN_REGIONAL 0.85 /* base + the regional rows that read as base English does */
 
 static const char *g_shared;
 static ex_resources *g_res;
