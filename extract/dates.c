@@ -2854,7 +2854,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             uint32_t stop = i + n + hn;
             stop += hour_tail(s, stop, &hh, &mi);
             *next = stop;
-            return emit_clock(s, i, stop, hh, mi);
+            ex_status cst = emit_clock(s, i, stop, hh, mi);
+            s->last_ampm = hn == 0; /* "to six p.m." gives its p.m. to "from 3:30" */
+            return cst;
         }
         uint32_t mwn = 0, apn = 0;
         int mw = cnt >= 1 && cnt <= 12 && s->tok[i].end - s->tok[i].start > 2
@@ -2863,7 +2865,9 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
         int ap = mw >= 0 ? ampm_at(s, i + n + mwn, &apn, &part) : INT16_MIN;
         if (ap != INT16_MIN && !part) { /* "ten thirty am", "four twenty-three a m" */
             *next = i + n + mwn + apn;
-            return emit_clock(s, i, *next, cnt % 12 + ap, mw);
+            ex_status cst = emit_clock(s, i, *next, cnt % 12 + ap, mw);
+            s->last_ampm = true;
+            return cst;
         }
         if (match_minutes_clock(s, i, next) || match_count_span(s, i, next) ||
             match_weekdays_count(s, i, next))

@@ -119,6 +119,9 @@ static void test_times_en(void **state)
     check(g_past, "The blast came at ten thirty p.m. on Friday.", "en", REF,
           "ten thirty p.m. on Friday=2023-11-17T22:30/minute/rel");
     check(g_past, "The doors open at 330 p.m.", "en", REF, "330 p.m.=2023-11-22T15:30/minute/rel");
+    /* the p.m. of a word clock holds for the start of the range */
+    check(g_past, "Polling runs from 3:30 to six p.m. today.", "en", REF,
+          "from 3:30 to six p.m. today=2023-11-22T15:30..2023-11-22T18:00/minute/rel");
     check(g_past, "Polls open at 7 tomorrow morning.", "en", REF,
           "at 7 tomorrow morning=2023-11-23T07:00/minute/rel");
     check(g_past, "The vote closes at 5 tomorrow afternoon.", "en", REF,
