@@ -111,7 +111,7 @@ enum dkind {
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
     K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW,
-    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR, K_OFFSETDIR
+    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR, K_OFFSETDIR, K_WDBEFORE
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -121,7 +121,7 @@ static const char *const kind_names[] = {
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
     "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew",
-    "lunar", "lunarspan", "lunarwd", "every365", "for", "offsetdir"};
+    "lunar", "lunarspan", "lunarwd", "every365", "for", "offsetdir", "wdbefore"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -1690,7 +1690,7 @@ static bool is_holiday(int kind)
 {
     return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER ||
            kind == K_HIJRI || kind == K_FIXEDOBS || kind == K_HEBREW || kind == K_LUNAR ||
-           kind == K_LUNARSPAN || kind == K_LUNARWD || kind == K_EVERY365;
+           kind == K_LUNARSPAN || kind == K_LUNARWD || kind == K_EVERY365 || kind == K_WDBEFORE;
 }
 
 /* The first date of holiday table t (data/common/holiday-dates.txt) in year y; the table's
@@ -1761,6 +1761,10 @@ static long holiday_in(const scan *s, const dentry *e, int y)
             return d;
         int back = (weekday_of(d) - e->val % 10 + 7) % 7;
         return d - (back ? back : 7);
+    }
+    case K_WDBEFORE: { /* MMDD*10 + WD: that weekday on or before MMDD (Victoria Day) */
+        long d = days_from_civil(y, e->val / 1000, e->val / 10 % 100);
+        return d - (weekday_of(d) - e->val % 10 + 7) % 7;
     }
     case K_EVERY365: { /* every 365 days from day VAL since 1970 (no leap day: Parsi New Year) */
         long first = days_from_civil(y, 1, 1), k = (first - e->val) / 365;
@@ -2923,6 +2927,7 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_LUNARSPAN:
     case K_LUNARWD:
     case K_EVERY365:
+    case K_WDBEFORE:
         return emit_holiday(s, i, i, e, n, 0, next);
     case K_OF:
     case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */

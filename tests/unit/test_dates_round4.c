@@ -91,6 +91,9 @@ static void test_holiday_tables_en(void **state)
           "Easter Sunday two thousand ten=2010-04-04/day");
     check(g_past, "Anzac Day and Canada Day 2024 were marked.", "en", REF,
           "Anzac Day=2023-04-25/day/rel | Canada Day 2024=2024-07-01/day");
+    /* the Monday on or before 24 May */
+    check(g_past, "Victoria Day 2018 and Victoria Day 2017 were sunny.", "en", REF,
+          "Victoria Day 2018=2018-05-21/day | Victoria Day 2017=2017-05-22/day");
     check(g_past, "Markets slumped after Presidents' Day 2024.", "en", REF,
           "Presidents' Day 2024=2024-02-19/day/after");
 }
