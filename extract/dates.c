@@ -1816,12 +1816,18 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
     if (ry != INT_MIN && !month && !lspan &&
         !(e->kind == K_FIXED && !valid_ymd(ry, e->val / 100, e->val % 100))) {
         long d = holiday_in(s, e, ry);
-        return d == LONG_MIN ? EX_OK : emit_day(s, i0, k, d, true, next);
+        if (d == LONG_MIN) {
+            *next = k;
+            return EX_OK;
+        }
+        return emit_day(s, i0, k, d, true, next);
     }
     if (yy >= 0 && !(e->kind == K_FIXED && !valid_ymd(yy, e->val / 100, e->val % 100))) {
         long d0 = holiday_in(s, e, yy);
-        if (d0 == LONG_MIN)
-            return EX_OK; /* a year the tables do not cover */
+        if (d0 == LONG_MIN) {
+            *next = yend; /* a year the tables do not cover: no date, and no "Tuesday" inside */
+            return EX_OK;
+        }
         if (lspan) {
             *next = yend;
             return emit_span(s, i0, yend, EX_GRAIN_DAY, d0, 0, lunar_end(s->dr, e->val, d0), 0,
@@ -1839,7 +1845,9 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
         return emit_day(s, i0, yend, d0, false, next);
     }
     long best = LONG_MIN;
-    for (int y = s->ref_y - 1; y <= s->ref_y + 1; y++) {
+    /* table holidays may skip years (Super Tuesday every four): look further for them */
+    int reach = e->kind == K_LUNAR || e->kind == K_LUNARSPAN ? 8 : 1;
+    for (int y = s->ref_y - reach; y <= s->ref_y + reach; y++) {
         if (e->kind == K_FIXED && !valid_ymd(y, e->val / 100, e->val % 100))
             continue;
         long d = holiday_in(s, e, y);
@@ -1858,8 +1866,10 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
         if (best == LONG_MIN || (later_first ? d > best : d < best))
             best = d;
     }
-    if (best == LONG_MIN)
-        return EX_OK; /* a reference outside the years of a holiday table */
+    if (best == LONG_MIN) {
+        *next = j + n; /* a reference outside the years of a holiday table */
+        return EX_OK;
+    }
     if (lspan) {
         *next = j + n;
         return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, lunar_end(s->dr, e->val, best), 0,

@@ -74,8 +74,11 @@ static void test_holiday_tables_en(void **state)
     check(g_future, "Holi will draw huge crowds.", "en", REF, "Holi=2024-03-24/day/rel");
     check(g_past, "Navratri 2018 ended with Dussehra 2018.", "en", REF,
           "Navratri 2018=2018-10-09..2018-10-18/day | Dussehra 2018=2018-10-18/day");
-    /* a year the table does not cover: no date rather than a guess */
+    /* a year the table does not cover: no date rather than a guess, nor the weekday inside */
     check(g_past, "Diwali 1995 was quiet.", "en", REF, "");
+    check(g_past, "Super Tuesday 2013 never happened.", "en", REF, "");
+    check(g_past, "Super Tuesday 2008 and the last Super Tuesday were busy.", "en", REF,
+          "Super Tuesday 2008=2008-02-05/day | last Super Tuesday=2020-03-03/day/rel");
     /* outside the observed table: the arithmetic calendar (the sighted Eid was 26 April) */
     check(g_past, "Eid al-Fitr 1990 was marked in Cairo.", "en", REF,
           "Eid al-Fitr 1990=1990-04-27/day");
