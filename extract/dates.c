@@ -3075,6 +3075,34 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
             return true;
         }
     }
+    /* a part of a day then a time in it: "le soir du mardi 17 janvier, vers 19 heures" */
+    if (!p_clock && c_clock && a->grain == EX_GRAIN_MINUTE && a->value_end[0] && !a->bound &&
+        !c->value_end[0] && !c->bound && strncmp(a->value, a->value_end, 10) == 0 && c0 - p1 <= 3) {
+        uint32_t k = p1;
+        while (k < c0) {
+            if (only_glue(s, k, k + 1))
+                k++;
+            else if (lookup_kind(s, k, K_AT, &n) != INT16_MIN)
+                k += n;
+            else
+                break;
+        }
+        int sh = 0, eh = 0, hc = 0, mc = 0;
+        if (k == c0 && sscanf(a->value + 11, "%2d", &sh) == 1 &&
+            sscanf(a->value_end + 11, "%2d", &eh) == 1 &&
+            sscanf(c->value + 11, "%2d:%2d", &hc, &mc) == 2) {
+            if (hc < sh && hc + 12 <= eh)
+                hc += 12; /* "the evening of the 14th at 9" */
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.10sT%02d:%02d", a->value, hc, mc);
+            memcpy(a->value, buf, sizeof a->value);
+            a->value_end[0] = '\0';
+            a->end = c->end;
+            v->len--;
+            *core0 = c0;
+            return true;
+        }
+    }
     /* a time then a part of a day: "à trois heures et quart demain après-midi", "at 5 tomorrow
      * afternoon": that day, the hour moved into the part */
     if (p_clock && !c_clock && !a->value_end[0] && c->grain == EX_GRAIN_MINUTE && c->value_end[0] &&

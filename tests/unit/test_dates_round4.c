@@ -149,6 +149,11 @@ static void test_times_en(void **state)
 static void test_times_fr(void **state)
 {
     (void)state;
+    /* a part of a day, then a time in it: that time on that day (it was the reference day) */
+    check(g_past, "Jeudi soir, vers 20h40, la foule s'est dispersée.", "fr", REF,
+          "Jeudi soir, vers 20h40=2023-11-16T20:40/minute/rel");
+    check(g_past, "Le soir du mardi 14 novembre, vers 19 heures, le cortège est parti.", "fr", REF,
+          "soir du mardi 14 novembre, vers 19 heures=2023-11-14T19:00/minute/rel");
     check(g_past, "La boutique a rouvert trois jours après Pâques.", "fr", REF,
           "trois jours après Pâques=2023-04-12/day/rel");
     check(g_future, "Le salon ouvre le 18 décembre pendant 10 jours.", "fr", REF,
