@@ -111,7 +111,7 @@ enum dkind {
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
     K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW,
-    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR, K_OFFSETDIR, K_WDBEFORE
+    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR, K_OFFSETDIR, K_WDBEFORE, K_BUT
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -121,7 +121,7 @@ static const char *const kind_names[] = {
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
     "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew",
-    "lunar", "lunarspan", "lunarwd", "every365", "for", "offsetdir", "wdbefore"};
+    "lunar", "lunarspan", "lunarwd", "every365", "for", "offsetdir", "wdbefore", "but"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -3132,6 +3132,23 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
         a->relative = c->relative;
         v->len--;
         return true;
+    }
+    /* an open start, then an open end: "later than 3:30pm but before 6pm", "after 2 pm and
+     * before 5 pm" — one range */
+    if (a->bound == EX_DATE_BOUND_AFTER && !a->value_end[0] && !c->value_end[0] && !c->bound &&
+        a->grain == c->grain && p_clock == c_clock) {
+        uint32_t k2 = p1, bn = 0;
+        if (k2 < c0 && (lookup_kind(s, k2, K_AND, &n) != INT16_MIN ||
+                        lookup_kind(s, k2, K_BUT, &n) != INT16_MIN))
+            k2 += n;
+        if (k2 < c0 && bound_cue(s, k2, &bn) == EX_DATE_BOUND_BEFORE && k2 + bn == c0 &&
+            strcmp(a->value, c->value) < 0) {
+            memcpy(a->value_end, c->value, sizeof a->value_end);
+            a->bound = 0;
+            a->end = c->end;
+            v->len--;
+            return true;
+        }
     }
     /* a range: separator between, same grain */
     uint32_t k = p1;

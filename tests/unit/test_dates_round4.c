@@ -144,6 +144,12 @@ static void test_times_en(void **state)
           "on the first Monday of the month=2023-11-06/day/rel");
     check(g_past, "We meet Friday after next.", "en", REF, "Friday after next=2023-12-01/day/rel");
     check(g_past, "The ceasefire held until thu.", "en", REF, "until thu.=2023-11-16/day/rel/before");
+    /* an open start, then an open end: one range */
+    check(g_past, "Voting ran later than 3:30pm but before 6pm.", "en", REF,
+          "later than 3:30pm but before 6pm=2023-11-22T15:30..2023-11-22T18:00/minute/rel");
+    /* "but" joins nothing else */
+    check(g_past, "The strike was set from Monday but Tuesday was chosen.", "en", REF,
+          "from Monday=2023-11-20/day/rel/after | Tuesday=2023-11-21/day/rel");
 }
 
 static void test_times_fr(void **state)
@@ -154,6 +160,8 @@ static void test_times_fr(void **state)
           "Jeudi soir, vers 20h40=2023-11-16T20:40/minute/rel");
     check(g_past, "Le soir du mardi 14 novembre, vers 19 heures, le cortège est parti.", "fr", REF,
           "soir du mardi 14 novembre, vers 19 heures=2023-11-14T19:00/minute/rel");
+    check(g_past, "Le magasin ouvre après 9h mais avant 11h.", "fr", REF,
+          "9h mais avant 11h=2023-11-22T09:00..2023-11-22T11:00/minute/rel");
     check(g_past, "La boutique a rouvert trois jours après Pâques.", "fr", REF,
           "trois jours après Pâques=2023-04-12/day/rel");
     check(g_future, "Le salon ouvre le 18 décembre pendant 10 jours.", "fr", REF,
