@@ -4,8 +4,9 @@
  *
  * May touch: doc->dates (writes); doc->tokens, doc->text, doc->published(_from), doc->in.published,
  * doc->in.received_ms,
- * doc->res (reads); res->dates (its own word table, built by ex_dates_res_load from
- * data/{fr,en}/dates.txt, freed by ex_dates_res_free). Calls no other stage.
+ * doc->res (reads); res->dates (its own word table and holiday tables, built by ex_dates_res_load
+ * from data/{fr,en}/dates.txt and data/common/holiday-dates.txt, freed by ex_dates_res_free).
+ * Calls no other stage.
  *
  * One pass over the tokens; at each token the grammar looks ahead at most a dozen tokens
  * (phrases of up to 4 tokens), so the stage is linear in the number of tokens.
@@ -57,16 +58,40 @@
  *   stand alone ("tonight", "en fin de journée"); "ce", "this" or a day before it make it one.
  * - Holidays: fixed dates, the n-th weekday of a month (Thanksgiving), offsets from Easter and
  *   Orthodox Easter (computed), Islamic holidays by the arithmetic calendar (a day off the
- *   sighted date at times); lunisolar calendars (Hebrew, Hindu, Chinese) are not computed.
+ *   sighted date at times; round 4: observed dates from a table first), the Hebrew calendar
+ *   (computed); Hindu and Chinese ones from a table (round 4).
  * - A time followed by a zone ("8:00 GMT") is moved to the offset of the envelope's published
  *   date-time (UTC when it has none), when the day stays the same.
  * - "3h" with no minutes is a time only after "à", "de", a range word, a bound or a day
  *   ("3h de route" is a duration).
+ * Round 4 (English toward 90%):
+ * - Holidays of lunar and lunisolar calendars are facts looked up by year in
+ *   data/common/holiday-dates.txt (its header names the source): Chinese New Year, Dhanteras
+ *   (Diwali and the days around it are offsets from it), Navaratri (a span; Dussehra…), Vasant
+ *   Panchami (Holi), Thai Pongal, Onam, Vesak, Vaisakhi, … and the observed Islamic dates
+ *   (Ramadan, Eid al-Fitr, Eid al-Adha, Muharram, Rajab, Mawlid), which fall back on the
+ *   arithmetic calendar outside the table; other tables give no date for a year they lack. King's
+ *   Day moves off a Sunday; Parsi New Year repeats every 365 days; Jumu'atul-Wida is the Friday
+ *   before Eid al-Fitr. A holiday takes "in 2019" or a year in words ("two thousand ten").
+ * - "in 1/2 hour", "in 3/4h", "in 2.5 hours", "in 2 and a half hours": minutes from the
+ *   reference time. "ten thirty am": a word hour and word minutes need a.m./p.m.; "330 p.m."
+ *   likewise (a colon-less clock without it is declined: a count or a year).
+ * - A day or a time followed by "for N days/weeks/hours/minutes" ("pendant") is the span to N
+ *   units later; years are no duration span ("sentenced on Monday for 10 years").
+ * - Rules that read the tokens before an item found by the scan (match_at never calls itself):
+ *   "9 tomorrow morning", "at 5 tomorrow afternoon" (an hour, after "at" or opening a clause,
+ *   within the part of the day), "three days after Easter" (a count of days or weeks), "the
+ *   morning of Christmas".
+ * - "friday after next" (a week after the coming one), "the first Monday of the month".
+ * - Declined on purpose, listed as such by the Duckling harness: bare "2/15", "3:30" as p.m.,
+ *   "8 tonight" without "at", "this season", "at 1030", "in 15'", "2014-10", lower-case
+ *   "sat"/"sun".
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "internal.h"
 
@@ -85,7 +110,8 @@ enum dkind {
     K_DAYPART, K_NIGHTBEFORE, K_PARTCUE, K_MONTHPART, K_YEARPART, K_WEEKPART, K_WEEKEND,
     K_SEASON, K_NTHWD, K_EASTER, K_OEASTER, K_QUARTER, K_RANGESEP, K_RANGEFROM, K_AFTER,
     K_BEFORE, K_LATER, K_UPCOMING, K_WEEKSLATER, K_MINWORD, K_PAST, K_MINUS, K_AND, K_OF,
-    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW
+    K_ARTICLE, K_WITHIN, K_HIJRI, K_ZONE, K_FIXEDOBS, K_DUR, K_ANAPHOR, K_WEEKDAYS, K_HEBREW,
+    K_LUNAR, K_LUNARSPAN, K_LUNARWD, K_EVERY365, K_FOR, K_OFFSETDIR, K_WDBEFORE, K_BUT
 };
 static const char *const kind_names[] = {
     "", "month", "weekday", "day", "week", "monthrel", "yearrel", "last", "next", "this",
@@ -94,7 +120,8 @@ static const char *const kind_names[] = {
     "daypart", "nightbefore", "partcue", "monthpart", "yearpart", "weekpart", "weekend",
     "season", "nthwd", "easter", "oeaster", "quarter", "rangesep", "rangefrom", "after",
     "before", "later", "upcoming", "weekslater", "minword", "past", "minus", "and", "of",
-    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew"};
+    "article", "within", "hijri", "zone", "fixedobs", "dur", "anaphor", "weekdays", "hebrew",
+    "lunar", "lunarspan", "lunarwd", "every365", "for", "offsetdir", "wdbefore", "but"};
 
 typedef struct dentry {
     char *key;    /* lower-case phrase, malloc'd */
@@ -114,8 +141,18 @@ typedef struct pslot {
     uint32_t len;
 } pslot;
 
+/* One table of data/common/holiday-dates.txt: its dates (days since 1970-01-01, ascending) and
+ * its arithmetic Islamic fallback (hijri MMDD, 0 = none). day is malloc'd, owned by the table. */
+#define LUNAR_MAX 100
+typedef struct lunar_tab {
+    long *day;
+    uint32_t n;
+    int hijri;
+} lunar_tab;
+
 /* Owned by ex_resources (res->dates); sorted by key, immutable once loaded. */
 struct ex_dates_res {
+    lunar_tab lunar[LUNAR_MAX]; /* by table ID; n = 0 for IDs the file does not use */
     dentry *e;
     size_t n, cap;
     pslot *slot;          /* every byte prefix of every key, hashed (FNV-1a, so a phrase's hash
@@ -135,6 +172,8 @@ static void dates_res_destroy(struct ex_dates_res *d)
         free(d->e[i].key);
     free(d->e);
     free(d->slot);
+    for (int t = 0; t < LUNAR_MAX; t++)
+        free(d->lunar[t].day);
     free(d);
 }
 
@@ -229,6 +268,69 @@ static ex_status load_file(struct ex_dates_res *d, const char *data_dir, const c
     return EX_OK;
 }
 
+static long days_from_civil(int y, int m, int d);
+
+/* Reads data/common/holiday-dates.txt: "ID NAME [hijri:MMDD] YYYY-MM-DD..." per line. */
+static ex_status load_lunar(struct ex_dates_res *d, const char *data_dir, char *err,
+                            size_t errlen)
+{
+    char path[4096];
+    int pn = snprintf(path, sizeof path, "%s/common/holiday-dates.txt", data_dir);
+    if (pn < 0 || (size_t)pn >= sizeof path)
+        return ex_fail(err, errlen, EX_EIO, "dates: path too long");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ex_fail(err, errlen, EX_EIO, "dates: cannot open %s", path);
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    ex_status st = EX_OK;
+    while (st == EX_OK && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        if (line[0] == '#' || line[0] == '\n' || line[0] == '\0')
+            continue;
+        char *save = NULL, *w = strtok_r(line, " \t\r\n", &save);
+        int id = w ? atoi(w) : 0;
+        if (id <= 0 || id >= LUNAR_MAX || d->lunar[id].day || !strtok_r(NULL, " \t\r\n", &save)) {
+            st = ex_fail(err, errlen, EX_EIO, "dates: %s:%u: bad table line", path, lineno);
+            break;
+        }
+        lunar_tab *t = &d->lunar[id];
+        size_t tcap = 0;
+        while ((w = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+            int y, m, dd, used = 0;
+            if (strncmp(w, "hijri:", 6) == 0) {
+                t->hijri = atoi(w + 6);
+                continue;
+            }
+            if (sscanf(w, "%4d-%2d-%2d%n", &y, &m, &dd, &used) != 3 || w[used] || m < 1 || m > 12 ||
+                dd < 1 || dd > 31) {
+                st = ex_fail(err, errlen, EX_EIO, "dates: %s:%u: bad date %.20s", path, lineno, w);
+                break;
+            }
+            long day = days_from_civil(y, m, dd);
+            if (t->n > 0 && day <= t->day[t->n - 1]) {
+                st = ex_fail(err, errlen, EX_EIO, "dates: %s:%u: dates out of order", path, lineno);
+                break;
+            }
+            if (t->n == tcap) {
+                size_t nc = tcap ? tcap * 2 : 64;
+                long *nd = realloc(t->day, nc * sizeof *nd);
+                if (!nd) {
+                    st = ex_fail(err, errlen, EX_ENOMEM, "dates: out of memory");
+                    break;
+                }
+                t->day = nd;
+                tcap = nc;
+            }
+            t->day[t->n++] = day;
+        }
+    }
+    free(line);
+    fclose(f);
+    return st;
+}
+
 ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, size_t errlen)
 {
     struct ex_dates_res *d = calloc(1, sizeof *d);
@@ -237,6 +339,8 @@ ex_status ex_dates_res_load(ex_resources *res, const char *data_dir, char *err, 
     ex_status st = load_file(d, data_dir, "fr/dates.txt", err, errlen);
     if (st == EX_OK)
         st = load_file(d, data_dir, "en/dates.txt", err, errlen);
+    if (st == EX_OK)
+        st = load_lunar(d, data_dir, err, errlen);
     if (st != EX_OK) {
         dates_res_destroy(d);
         return st;
@@ -569,6 +673,154 @@ static int tok_unit(const scan *s, uint32_t i, uint32_t *ntok)
     return u;
 }
 
+/* Is token i the one-byte text c? */
+static bool tok_is(const scan *s, uint32_t i, char c)
+{
+    return i < s->ntok && s->tok[i].end == s->tok[i].start + 1 && s->doc->text[s->tok[i].start] == c;
+}
+
+/* A fractional number of hours at token i, in minutes: "1/2 hour", "3/4h", "1/4 h", "2.5 hours",
+ * "2 and a half hours" (also "an half"); -1 when none. *ntok: the tokens read, the unit's
+ * included. A whole number of hours is tok_count's and tok_unit's. */
+static long tok_hour_fraction(const scan *s, uint32_t i, uint32_t *ntok)
+{
+    if (i >= s->ntok || s->tok[i].kind != EX_TOK_NUMBER)
+        return -1;
+    uint32_t len, k = 0, un = 0;
+    const char *p = tok_text(s, i, &len);
+    long whole = 0, num = 0, den = 1;
+    while (k < len && k < 3 && p[k] >= '0' && p[k] <= '9')
+        whole = whole * 10 + (p[k++] - '0');
+    uint32_t j = i + 1;
+    bool hsuffix = false;
+    if (k > 0 && k + 2 == len && p[k] == '.' && p[k + 1] >= '0' && p[k + 1] <= '9') {
+        num = p[k + 1] - '0'; /* "2.5" */
+        den = 10;
+    } else if (k == 1 && k == len && tok_is(s, j, '/') && j + 1 < s->ntok &&
+               s->tok[j + 1].kind == EX_TOK_NUMBER) {
+        uint32_t l2;
+        const char *q = tok_text(s, j + 1, &l2);
+        if ((l2 == 1 || (l2 == 2 && (q[1] == 'h' || q[1] == 'H'))) && (q[0] == '2' || q[0] == '4') &&
+            whole < q[0] - '0' && whole > 0) {
+            num = whole; /* "1/4", "3/4h" */
+            den = q[0] - '0';
+            whole = 0;
+            hsuffix = l2 == 2;
+            j += 2;
+        } else {
+            return -1;
+        }
+    } else if (k == len && k > 0) {
+        uint32_t an = 0, hn = 0;
+        if (lookup_kind(s, j, K_AND, &an) == INT16_MIN)
+            return -1;
+        j += an;
+        uint32_t tl;
+        const char *t = j < s->ntok ? tok_text(s, j, &tl) : "";
+        if (j < s->ntok && ((tl == 1 && (t[0] == 'a' || t[0] == 'A')) ||
+                            (tl == 2 && (t[0] == 'a' || t[0] == 'A') && (t[1] == 'n' || t[1] == 'N'))))
+            j++;
+        if (lookup_kind(s, j, K_MINWORD, &hn) != 30)
+            return -1;
+        num = 1; /* "2 and a half" */
+        den = 2;
+        j += hn;
+    } else {
+        return -1;
+    }
+    if (!hsuffix && (tok_is(s, j, 'h') || tok_is(s, j, 'H')))
+        un = 1; /* "1/4 h" */
+    else if (!hsuffix && tok_unit(s, j, &un) != -60)
+        return -1;
+    *ntok = j + (hsuffix ? 0 : un) - i;
+    long minutes = whole * 60 + num * 60 / den;
+    return minutes > 0 ? minutes : -1;
+}
+
+/* The number word held by the n bytes at w (lower case or not), from the K_NUM table; -1 if
+ * none. */
+static int num_word(const scan *s, const char *w, uint32_t n)
+{
+    char low[32];
+    int ll = n < sizeof low ? ex_utf8_lower(w, n, low, sizeof low) : -1;
+    if (ll <= 0)
+        return -1;
+    dentry key = {.key = low};
+    const dentry *e = bsearch(&key, s->dr->e, s->dr->n, sizeof *s->dr->e, key_cmp);
+    if (!e)
+        return -1;
+    while (e > s->dr->e && strcmp(e[-1].key, low) == 0)
+        e--;
+    for (; e < s->dr->e + s->dr->n && strcmp(e->key, low) == 0; e++)
+        if (e->kind == K_NUM)
+            return e->val;
+    return -1;
+}
+
+/* Minutes in words at token j, after a word hour: "thirty", "fifty nine", "twenty-three",
+ * "fifteen" (10..59); -1 if none. *ntok: tokens read. */
+static int minute_words(const scan *s, uint32_t j, uint32_t *ntok)
+{
+    if (j >= s->ntok || s->tok[j].kind != EX_TOK_WORD)
+        return -1;
+    uint32_t len;
+    const char *t = tok_text(s, j, &len);
+    const char *dash = memchr(t, '-', len);
+    if (dash) { /* "twenty-three" */
+        int tens = num_word(s, t, (uint32_t)(dash - t));
+        int unit = num_word(s, dash + 1, len - (uint32_t)(dash - t) - 1);
+        if (tens < 20 || tens > 50 || tens % 10 || unit < 1 || unit > 9)
+            return -1;
+        *ntok = 1;
+        return tens + unit;
+    }
+    uint32_t n1 = 0, n2 = 0;
+    int v = lookup_kind(s, j, K_NUM, &n1);
+    if (n1 != 1)
+        return -1;
+    if (v >= 10 && v <= 19) {
+        *ntok = 1;
+        return v;
+    }
+    if (v < 20 || v > 50 || v % 10)
+        return -1;
+    *ntok = 1;
+    int uv = j + 1 < s->ntok ? lookup_kind(s, j + 1, K_NUM, &n2) : INT16_MIN;
+    if (n2 == 1 && uv >= 1 && uv <= 9 && s->tok[j + 1].end - s->tok[j + 1].start > 1) {
+        *ntok = 2; /* "fifty nine" (not "fifty a") */
+        v += uv;
+    }
+    return v;
+}
+
+/* A year in words after a holiday: "two thousand ten", "two thousand and eighteen" (2001..2059);
+ * -1 if none. *ntok: tokens read. */
+static int tok_year_words(const scan *s, uint32_t i, uint32_t *ntok)
+{
+    uint32_t len, an = 0, xn = 0;
+    if (i + 2 >= s->ntok || s->tok[i].kind != EX_TOK_WORD || s->tok[i + 1].kind != EX_TOK_WORD)
+        return -1;
+    const char *t = tok_text(s, i, &len);
+    if (num_word(s, t, len) != 2)
+        return -1;
+    t = tok_text(s, i + 1, &len);
+    if (len != 8 || strncasecmp(t, "thousand", 8) != 0)
+        return -1;
+    uint32_t j = i + 2;
+    if (lookup_kind(s, j, K_AND, &an) != INT16_MIN)
+        j += an;
+    int x = minute_words(s, j, &xn);
+    if (x < 0 && j < s->ntok && s->tok[j].kind == EX_TOK_WORD) {
+        t = tok_text(s, j, &len);
+        x = num_word(s, t, len);
+        xn = 1;
+    }
+    if (x < 1 || x > 59)
+        return -1;
+    *ntok = j + xn - i;
+    return 2000 + x;
+}
+
 /* A part of the day at token j ("matin", "in the afternoon", "en fin de journée"): *sh, *eh in
  * hours (end exclusive, 24 = midnight), *alone = may stand without a day before it. */
 static bool daypart_at(const scan *s, uint32_t j, int *sh, int *eh, bool *alone, uint32_t *n)
@@ -679,6 +931,24 @@ static bool tok_time(scan *s, uint32_t i, int *h, int *mi, uint32_t *ntok)
     const char *p = tok_text(s, i, &len);
     uint32_t k = 0;
     int hh = 0, mm = 0;
+    int v = 0;
+    uint32_t nd3 = 0;
+    while (nd3 < len && nd3 < 5 && p[nd3] >= '0' && p[nd3] <= '9')
+        v = v * 10 + (p[nd3++] - '0');
+    if ((len == 3 || len == 4) && nd3 == len) {
+        /* "330 p.m.", "1030 am": h:mm without its colon, only before a.m./p.m. */
+        uint32_t an3 = 0;
+        bool part3 = false;
+        int ap3 = ampm_at(s, i + 1, &an3, &part3);
+        if (ap3 == INT16_MIN || part3 || v / 100 < 1 || v / 100 > 12 || v % 100 > 59 ||
+            (an3 == 1 && s->tok[i + 1].end - s->tok[i + 1].start == 1))
+            return false;
+        *h = v / 100 % 12 + ap3;
+        *mi = v % 100;
+        *ntok = 1 + an3;
+        s->last_ampm = true;
+        return true;
+    }
     while (k < len && k < 2 && p[k] >= '0' && p[k] <= '9')
         hh = hh * 10 + (p[k++] - '0');
     if (k == 0)
@@ -1419,14 +1689,54 @@ static long hebrew_in(int y, int val, int *ndays)
 static bool is_holiday(int kind)
 {
     return kind == K_FIXED || kind == K_NTHWD || kind == K_EASTER || kind == K_OEASTER ||
-           kind == K_HIJRI || kind == K_FIXEDOBS || kind == K_HEBREW;
+           kind == K_HIJRI || kind == K_FIXEDOBS || kind == K_HEBREW || kind == K_LUNAR ||
+           kind == K_LUNARSPAN || kind == K_LUNARWD || kind == K_EVERY365 || kind == K_WDBEFORE;
 }
 
-/* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), or
- * an offset from (Orthodox) Easter. */
-static long holiday_in(const dentry *e, int y)
+/* The first date of holiday table t (data/common/holiday-dates.txt) in year y; the table's
+ * arithmetic Hijri fallback when it has no date that year; LONG_MIN when neither. */
+static long lunar_in(const struct ex_dates_res *dr, int t, int y)
+{
+    if (t <= 0 || t >= LUNAR_MAX)
+        return LONG_MIN;
+    const lunar_tab *lt = &dr->lunar[t];
+    long lo = days_from_civil(y, 1, 1), hi = days_from_civil(y, 12, 31);
+    for (uint32_t i = 0; i < lt->n && lt->day[i] <= hi; i++)
+        if (lt->day[i] >= lo)
+            return lt->day[i];
+    if (lt->hijri)
+        return hijri_in(y, lt->hijri / 100, lt->hijri % 100);
+    return LONG_MIN;
+}
+
+/* The last day of a "lunarspan" holiday (ID*100 + X) that begins on day d0: X days after it
+ * (X < 50), or the day before the next date of table X - 50 ("Ramadan" ends before Eid). */
+static long lunar_end(const struct ex_dates_res *dr, int val, long d0)
+{
+    int x = val % 100;
+    if (x < 50)
+        return d0 + x;
+    int y, m, d;
+    civil_from_days(d0, &y, &m, &d);
+    for (int yy = y; yy <= y + 1; yy++) {
+        long e = lunar_in(dr, x - 50, yy);
+        if (e != LONG_MIN && e > d0 && e - d0 <= 31)
+            return e - 1;
+    }
+    return d0 + 29;
+}
+
+/* The day of holiday e in year y: fixed MMDD, nth weekday (M*1000 + N*100 + WD*10 + offset), an
+ * offset from (Orthodox) Easter or from a date of a holiday table; LONG_MIN when the tables
+ * have no date that year. */
+static long holiday_in(const scan *s, const dentry *e, int y)
 {
     switch (e->kind) {
+    case K_LUNAR: {
+        long d = lunar_in(s->dr, e->val / 100, y);
+        return d == LONG_MIN ? d : d + e->val % 100 - 50;
+    }
+    case K_LUNARSPAN: return lunar_in(s->dr, e->val / 100, y);
     case K_FIXED: return days_from_civil(y, e->val / 100, e->val % 100);
     case K_NTHWD:
         return nth_weekday(y, e->val / 1000, e->val / 100 % 10, e->val / 10 % 10) + e->val % 10;
@@ -1436,10 +1746,32 @@ static long holiday_in(const dentry *e, int y)
         int nd;
         return hebrew_in(y, e->val, &nd);
     }
-    case K_FIXEDOBS: { /* observed on the nearest weekday: Saturday → Friday, Sunday → Monday */
-        long d = days_from_civil(y, e->val / 100, e->val % 100);
+    case K_FIXEDOBS: { /* observed on the nearest weekday: Saturday → Friday, Sunday → Monday;
+                          a negative MMDD moves only off a Sunday, to the Saturday */
+        int md = e->val < 0 ? -e->val : e->val;
+        long d = days_from_civil(y, md / 100, md % 100);
         int wd = weekday_of(d);
+        if (e->val < 0)
+            return wd == 7 ? d - 1 : d;
         return wd == 6 ? d - 1 : wd == 7 ? d + 1 : d;
+    }
+    case K_LUNARWD: { /* the last weekday WD before a table's date ("Jumu'atul-Wida") */
+        long d = lunar_in(s->dr, e->val / 100, y);
+        if (d == LONG_MIN)
+            return d;
+        int back = (weekday_of(d) - e->val % 10 + 7) % 7;
+        return d - (back ? back : 7);
+    }
+    case K_WDBEFORE: { /* MMDD*10 + WD: that weekday on or before MMDD (Victoria Day) */
+        long d = days_from_civil(y, e->val / 1000, e->val / 10 % 100);
+        return d - (weekday_of(d) - e->val % 10 + 7) % 7;
+    }
+    case K_EVERY365: { /* every 365 days from day VAL since 1970 (no leap day: Parsi New Year) */
+        long first = days_from_civil(y, 1, 1), k = (first - e->val) / 365;
+        if (first - e->val < 0 && (first - e->val) % 365)
+            k--;
+        long d = e->val + 365 * k;
+        return d < first ? d + 365 : d;
     }
     default: return orthodox_easter_day(y) + e->val;
     }
@@ -1451,10 +1783,17 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
                               int mode, uint32_t *next)
 {
     int yy = tok_year(s, j + n);
+    uint32_t yend = j + n + 1, inn = 0, ywn = 0; /* the token after the year */
+    if (yy < 0 && lookup_kind(s, j + n, K_IN, &inn) != INT16_MIN &&
+        (yy = tok_year(s, j + n + inn)) >= 0) /* "Diwali in 2019" */
+        yend = j + n + inn + 1;
+    if (yy < 0 && (yy = tok_year_words(s, j + n, &ywn)) >= 0) /* "Easter two thousand ten" */
+        yend = j + n + ywn;
     bool month = e->kind == K_HIJRI && e->val % 100 == 0; /* "Ramadan": the whole month */
     int span_days = month ? 0 : 1; /* Jewish holidays of several days: from the eve */
     if (e->kind == K_HEBREW)
         hebrew_in(s->ref_y, e->val, &span_days);
+    bool lspan = e->kind == K_LUNARSPAN; /* "Navaratri", "Ramadan": from the table's dates */
     uint32_t k = j + n, xn = 0, cn = 0, un = 0, an = 0;
     int cnt, unit, ry = INT_MIN;
     if (lookup_kind(s, k, K_OF, &xn) != INT16_MIN &&
@@ -1474,26 +1813,46 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
         ry = y2;
         k += cn + un + an;
     }
-    if (ry != INT_MIN && !month && !(e->kind == K_FIXED && !valid_ymd(ry, e->val / 100, e->val % 100)))
-        return emit_day(s, i0, k, holiday_in(e, ry), true, next);
+    if (ry != INT_MIN && !month && !lspan &&
+        !(e->kind == K_FIXED && !valid_ymd(ry, e->val / 100, e->val % 100))) {
+        long d = holiday_in(s, e, ry);
+        if (d == LONG_MIN) {
+            *next = k;
+            return EX_OK;
+        }
+        return emit_day(s, i0, k, d, true, next);
+    }
     if (yy >= 0 && !(e->kind == K_FIXED && !valid_ymd(yy, e->val / 100, e->val % 100))) {
-        long d0 = holiday_in(e, yy);
+        long d0 = holiday_in(s, e, yy);
+        if (d0 == LONG_MIN) {
+            *next = yend; /* a year the tables do not cover: no date, and no "Tuesday" inside */
+            return EX_OK;
+        }
+        if (lspan) {
+            *next = yend;
+            return emit_span(s, i0, yend, EX_GRAIN_DAY, d0, 0, lunar_end(s->dr, e->val, d0), 0,
+                             false);
+        }
         if (month) {
-            *next = j + n + 1;
-            return emit_span(s, i0, j + n + 1, EX_GRAIN_DAY, d0, 0, d0 + 29 - (e->val / 100 % 2 == 0), 0,
+            *next = yend;
+            return emit_span(s, i0, yend, EX_GRAIN_DAY, d0, 0, d0 + 29 - (e->val / 100 % 2 == 0), 0,
                              false);
         }
         if (span_days > 1) {
-            *next = j + n + 1;
-            return emit_span(s, i0, j + n + 1, EX_GRAIN_DAY, d0, 0, d0 + span_days - 1, 0, false);
+            *next = yend;
+            return emit_span(s, i0, yend, EX_GRAIN_DAY, d0, 0, d0 + span_days - 1, 0, false);
         }
-        return emit_day(s, i0, j + n + 1, d0, false, next);
+        return emit_day(s, i0, yend, d0, false, next);
     }
     long best = LONG_MIN;
-    for (int y = s->ref_y - 1; y <= s->ref_y + 1; y++) {
+    /* table holidays may skip years (Super Tuesday every four): look further for them */
+    int reach = e->kind == K_LUNAR || e->kind == K_LUNARSPAN ? 8 : 1;
+    for (int y = s->ref_y - reach; y <= s->ref_y + reach; y++) {
         if (e->kind == K_FIXED && !valid_ymd(y, e->val / 100, e->val % 100))
             continue;
-        long d = holiday_in(e, y);
+        long d = holiday_in(s, e, y);
+        if (d == LONG_MIN)
+            continue;
         bool ok;
         if (mode == -1)
             ok = d < s->ref;
@@ -1507,8 +1866,15 @@ static ex_status emit_holiday(scan *s, uint32_t i0, uint32_t j, const dentry *e,
         if (best == LONG_MIN || (later_first ? d > best : d < best))
             best = d;
     }
-    if (best == LONG_MIN)
-        return EX_OK; /* cannot happen for valid tables */
+    if (best == LONG_MIN) {
+        *next = j + n; /* a reference outside the years of a holiday table */
+        return EX_OK;
+    }
+    if (lspan) {
+        *next = j + n;
+        return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, lunar_end(s->dr, e->val, best), 0,
+                         true);
+    }
     if (month) {
         *next = j + n;
         return emit_span(s, i0, j + n, EX_GRAIN_DAY, best, 0, best + 29 - (e->val / 100 % 2 == 0), 0,
@@ -1810,6 +2176,12 @@ static bool match_nth_weekday(scan *s, uint32_t i0, uint32_t j, int nth, uint32_
         m = mm;
     } else {
         int off = lookup_kind(s, k, K_MONTHREL, &mn);
+        uint32_t an = 0, un = 0;
+        if (off == INT16_MIN && lookup_kind(s, k, K_ARTICLE, &an) != INT16_MIN &&
+            tok_unit(s, k + an, &un) == 30 && un == 1) {
+            off = 0; /* "the first Monday of the month": this month */
+            mn = an + un;
+        }
         if (off == INT16_MIN)
             return false;
         k += mn;
@@ -2424,6 +2796,11 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             *next = j + un;
             return emit_minutes(s, i, j + un, dur);
         }
+        long frac = e->kind == K_IN ? tok_hour_fraction(s, j, &un) : -1;
+        if (frac > 0) { /* "in 1/2 hour", "in 3/4h", "in 2.5 hours", "in 2 and a half hours" */
+            *next = j + un;
+            return emit_minutes(s, i, j + un, frac);
+        }
         int cnt = tok_count(s, j, &cn);
         int unit = cnt > 0 ? tok_unit(s, j + cn, &un) : INT16_MIN;
         if (cnt < 0 && j < s->ntok && s->tok[j].kind == EX_TOK_NUMBER) { /* "in 1h", "dans 2h" */
@@ -2491,7 +2868,20 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
             uint32_t stop = i + n + hn;
             stop += hour_tail(s, stop, &hh, &mi);
             *next = stop;
-            return emit_clock(s, i, stop, hh, mi);
+            ex_status cst = emit_clock(s, i, stop, hh, mi);
+            s->last_ampm = hn == 0; /* "to six p.m." gives its p.m. to "from 3:30" */
+            return cst;
+        }
+        uint32_t mwn = 0, apn = 0;
+        int mw = cnt >= 1 && cnt <= 12 && s->tok[i].end - s->tok[i].start > 2
+                     ? minute_words(s, i + n, &mwn)
+                     : -1; /* not after "a", "un" */
+        int ap = mw >= 0 ? ampm_at(s, i + n + mwn, &apn, &part) : INT16_MIN;
+        if (ap != INT16_MIN && !part) { /* "ten thirty am", "four twenty-three a m" */
+            *next = i + n + mwn + apn;
+            ex_status cst = emit_clock(s, i, *next, cnt % 12 + ap, mw);
+            s->last_ampm = true;
+            return cst;
         }
         if (match_minutes_clock(s, i, next) || match_count_span(s, i, next) ||
             match_weekdays_count(s, i, next))
@@ -2543,6 +2933,11 @@ static ex_status match_at(scan *s, uint32_t i, uint32_t *next, bool *matched)
     case K_HIJRI:
     case K_FIXEDOBS:
     case K_HEBREW:
+    case K_LUNAR:
+    case K_LUNARSPAN:
+    case K_LUNARWD:
+    case K_EVERY365:
+    case K_WDBEFORE:
         return emit_holiday(s, i, i, e, n, 0, next);
     case K_OF:
     case K_RANGEFROM: { /* "du 13 au 15 juillet", "from the 13th to the 15th of July" */
@@ -2680,6 +3075,34 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
             return true;
         }
     }
+    /* a part of a day then a time in it: "le soir du mardi 17 janvier, vers 19 heures" */
+    if (!p_clock && c_clock && a->grain == EX_GRAIN_MINUTE && a->value_end[0] && !a->bound &&
+        !c->value_end[0] && !c->bound && strncmp(a->value, a->value_end, 10) == 0 && c0 - p1 <= 3) {
+        uint32_t k = p1;
+        while (k < c0) {
+            if (only_glue(s, k, k + 1))
+                k++;
+            else if (lookup_kind(s, k, K_AT, &n) != INT16_MIN)
+                k += n;
+            else
+                break;
+        }
+        int sh = 0, eh = 0, hc = 0, mc = 0;
+        if (k == c0 && sscanf(a->value + 11, "%2d", &sh) == 1 &&
+            sscanf(a->value_end + 11, "%2d", &eh) == 1 &&
+            sscanf(c->value + 11, "%2d:%2d", &hc, &mc) == 2) {
+            if (hc < sh && hc + 12 <= eh)
+                hc += 12; /* "the evening of the 14th at 9" */
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.10sT%02d:%02d", a->value, hc, mc);
+            memcpy(a->value, buf, sizeof a->value);
+            a->value_end[0] = '\0';
+            a->end = c->end;
+            v->len--;
+            *core0 = c0;
+            return true;
+        }
+    }
     /* a time then a part of a day: "à trois heures et quart demain après-midi", "at 5 tomorrow
      * afternoon": that day, the hour moved into the part */
     if (p_clock && !c_clock && !a->value_end[0] && c->grain == EX_GRAIN_MINUTE && c->value_end[0] &&
@@ -2709,6 +3132,23 @@ static bool join_items(scan *s, uint32_t p, uint32_t p0, uint32_t p1, uint32_t c
         a->relative = c->relative;
         v->len--;
         return true;
+    }
+    /* an open start, then an open end: "later than 3:30pm but before 6pm", "after 2 pm and
+     * before 5 pm" — one range */
+    if (a->bound == EX_DATE_BOUND_AFTER && !a->value_end[0] && !c->value_end[0] && !c->bound &&
+        a->grain == c->grain && p_clock == c_clock) {
+        uint32_t k2 = p1, bn = 0;
+        if (k2 < c0 && (lookup_kind(s, k2, K_AND, &n) != INT16_MIN ||
+                        lookup_kind(s, k2, K_BUT, &n) != INT16_MIN))
+            k2 += n;
+        if (k2 < c0 && bound_cue(s, k2, &bn) == EX_DATE_BOUND_BEFORE && k2 + bn == c0 &&
+            strcmp(a->value, c->value) < 0) {
+            memcpy(a->value_end, c->value, sizeof a->value_end);
+            a->bound = 0;
+            a->end = c->end;
+            v->len--;
+            return true;
+        }
     }
     /* a range: separator between, same grain */
     uint32_t k = p1;
@@ -2880,6 +3320,122 @@ static int reference_offset(const ex_doc *doc)
                                          (z[4] - '0') * 10 + (z[5] - '0'));
     return 0;
 }
+/* Rules that read tokens before an item the scan has just found, so that the scan never
+ * matches inside a match:
+ * - "three days after Easter", "2 weeks before Christmas": a count (one token) of days or weeks
+ *   and "after"/"before" (kind offsetdir: +1 / -1) before a day-grain item move it;
+ * - "morning of Christmas", "the morning of the 15th of February": a part of the day and "of"
+ *   (an article may follow) before a day-grain item make it that part of that day.
+ * Rewrites item d (which starts at token i0) and returns its new first token. */
+static uint32_t prefix_rules(scan *s, ex_date *d, uint32_t i0)
+{
+    int y, m, dd;
+    if (d->grain != EX_GRAIN_DAY || d->value_end[0] || d->bound || i0 < 2)
+        return i0;
+    uint32_t n = 0, cn = 0, un = 0, an = 0;
+    int dir = lookup_kind(s, i0 - 1, K_OFFSETDIR, &n);
+    if (dir != INT16_MIN && n == 1 && i0 >= 3) {
+        int unit = tok_unit(s, i0 - 2, &un);
+        int cnt = tok_count(s, i0 - 3, &cn);
+        if ((unit == 1 || unit == 7) && un == 1 && cnt > 0 && cn == 1 &&
+            sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) == 3) {
+            civil_from_days(days_from_civil(y, m, dd) + (long)dir * cnt * unit, &y, &m, &dd);
+            snprintf(d->value, sizeof d->value, "%04d-%02d-%02d", y, m, dd);
+            d->start = s->tok[i0 - 3].start;
+            return i0 - 3;
+        }
+        return i0;
+    }
+    uint32_t of = i0 - 1;
+    if (lookup_kind(s, of, K_ARTICLE, &an) != INT16_MIN && an == 1)
+        of--;
+    if (lookup_kind(s, of, K_OF, &n) == INT16_MIN || n != 1)
+        return i0;
+    for (uint32_t back = 1; back <= 3 && back <= of; back++) {
+        int sh, eh;
+        bool alone;
+        uint32_t pn = 0;
+        if (!daypart_at(s, of - back, &sh, &eh, &alone, &pn) || pn != back ||
+            sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+            continue;
+        snprintf(d->value, sizeof d->value, "%04d-%02d-%02dT%02d:00", y, m, dd, sh);
+        snprintf(d->value_end, sizeof d->value_end, "%04d-%02d-%02dT%02d:59", y, m, dd, eh - 1);
+        d->grain = EX_GRAIN_MINUTE;
+        d->start = s->tok[of - back].start;
+        return of - back;
+    }
+    return i0;
+}
+
+/* "9 tomorrow morning", "at 5 tomorrow afternoon": an hour (1..12, digits) right before a
+ * day word or weekday that carries a part of the day is that hour within the part, after "at"
+ * or at the start of a clause. Rewrites
+ * item d (which starts at token i0) and returns its new first token. */
+static uint32_t hour_before_part(scan *s, ex_date *d, uint32_t i0)
+{
+    uint32_t n = 0;
+    if (i0 == 0 || !d->value_end[0] || d->grain != EX_GRAIN_MINUTE || d->bound ||
+        (lookup_kind(s, i0, K_DAY, &n) == INT16_MIN && lookup_kind(s, i0, K_WEEKDAY, &n) == INT16_MIN))
+        return i0;
+    uint32_t h = i0 - 1, len;
+    const char *p = tok_text(s, h, &len);
+    if (s->tok[h].kind != EX_TOK_NUMBER || len > 2 || p[0] < '0' || p[0] > '9' ||
+        (len == 2 && (p[1] < '0' || p[1] > '9')))
+        return i0;
+    int hh = len == 2 ? (p[0] - '0') * 10 + p[1] - '0' : p[0] - '0';
+    int y, m, dd, sh, sm, eh, em;
+    if (hh < 1 || hh > 12 || sscanf(d->value, "%4d-%2d-%2dT%2d:%2d", &y, &m, &dd, &sh, &sm) != 5 ||
+        sscanf(d->value_end + 11, "%2d:%2d", &eh, &em) != 2)
+        return i0;
+    if (hh < 12 && hh < sh)
+        hh += 12; /* "5 tomorrow afternoon": 17:00 */
+    if (hh == 12 && sh < 12)
+        hh = 0;
+    if (hh < sh || hh > eh)
+        return i0; /* not in that part of the day */
+    uint32_t an = 0, first = h;
+    if (h > 0 && lookup_kind(s, h - 1, K_AT, &an) != INT16_MIN && an == 1)
+        first = h - 1;
+    else if (h > 0 && s->tok[h - 1].kind != EX_TOK_PUNCT)
+        return i0; /* "they won 3 tomorrow morning": a count; "at 3", or "3" opening a clause */
+    snprintf(d->value + 11, sizeof d->value - 11, "%02d:00", hh);
+    d->value_end[0] = '\0';
+    d->start = s->tok[first].start;
+    return first;
+}
+
+/* "18th Dec for 10 days", "4pm for 30 mins", "from 4pm for thirty minutes": a day or a time
+ * followed by "for" and a count of days, weeks, hours or minutes becomes the span from it to
+ * that many units later (the start's "from" bound is then no bound). *next moves past it. */
+static void duration_span(scan *s, size_t k, uint32_t *next)
+{
+    uint32_t j = *next, fn = 0, cn = 0, un = 0;
+    if (lookup_kind(s, j, K_FOR, &fn) == INT16_MIN)
+        return;
+    int cnt = tok_count(s, j + fn, &cn);
+    int unit = cnt > 0 ? tok_unit(s, j + fn + cn, &un) : INT16_MIN;
+    ex_date *d = &EX_VEC_AT(s->doc->dates, ex_date, k);
+    if (unit == INT16_MIN || d->value_end[0] || d->bound == EX_DATE_BOUND_BEFORE)
+        return;
+    int y, m, dd, hh = 0, mi = 0;
+    if (d->grain == EX_GRAIN_DAY && unit >= 1 && unit <= 7 &&
+        sscanf(d->value, "%4d-%2d-%2d", &y, &m, &dd) == 3) {
+        civil_from_days(days_from_civil(y, m, dd) + (long)cnt * unit, &y, &m, &dd);
+        snprintf(d->value_end, sizeof d->value_end, "%04d-%02d-%02d", y, m, dd);
+    } else if (d->grain == EX_GRAIN_MINUTE && unit < 0 && (long)cnt * -unit <= 24 * 60 &&
+               sscanf(d->value, "%4d-%2d-%2dT%2d:%2d", &y, &m, &dd, &hh, &mi) == 5) {
+        long t = days_from_civil(y, m, dd) * 1440L + hh * 60 + mi + (long)cnt * -unit;
+        civil_from_days(t / 1440, &y, &m, &dd);
+        snprintf(d->value_end, sizeof d->value_end, "%04d-%02d-%02dT%02d:%02d", y, m, dd,
+                 (int)(t % 1440 / 60), (int)(t % 60));
+    } else {
+        return;
+    }
+    d->bound = 0;
+    *next = j + fn + cn + un;
+    d->end = s->tok[*next - 1].end;
+}
+
 
 ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
 {
@@ -2923,6 +3479,8 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
             ex_date *cur = &EX_VEC_AT(doc->dates, ex_date, before);
             while (i0 + 1 < next && s.tok[i0].start < cur->start)
                 i0++;
+            i0 = hour_before_part(&s, cur, i0);
+            i0 = prefix_rules(&s, cur, i0);
             bool clock = s.last_clock, ampm = clock && s.last_ampm;
             int bare = s.last_bare_day, zone = s.last_zone;
             uint32_t core = prev_core;
@@ -2943,6 +3501,8 @@ ex_status ex_stage_dates(ex_doc *doc, char *err, size_t errlen)
                 prev_zone = zone;
             }
         }
+        if (doc->dates.len > before)
+            duration_span(&s, doc->dates.len - 1, &next);
         i = next;
     }
     return EX_OK;
