@@ -206,10 +206,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ed_envelope env;
     char err[256];
-    if (ed_envelope_parse(data, size, 0, &env, err, sizeof err) == ED_ERR_NONE && env.root) {
-        run_envelope(data, size, &env);
+    if (ed_envelope_parse(data, size, 0, &env, err, sizeof err) == ED_ERR_NONE) {
+        int enveloped = env.root != NULL;
+        if (enveloped)
+            run_envelope(data, size, &env);
         ed_envelope_release(&env);
-        return 0;
+        if (enveloped)
+            return 0;
     }
     run_raw(data ? data : (const uint8_t *)"", size);
     return 0;
