@@ -1225,8 +1225,13 @@ static bool read_mention(const nctx *c, uint32_t i, uint32_t lo, uint32_t hi, fo
     return true;
 }
 
+/* Adds f to v. A value beyond a double's range (hundreds of digits, or a huge number times
+ * "milliards") is not a quantity we can report: it has no JSON form, and json.c would fail the
+ * whole document (found by fuzz_extract); it is left out. */
 static ex_status push_quantity(ex_doc *doc, ex_vec *v, const nctx *c, const found *f)
 {
+    if (!isfinite(f->value) || isinf(f->min) || isinf(f->max))
+        return EX_OK;
     ex_quantity *x = ex_vec_push(doc->arena, v, sizeof *x);
     if (!x)
         return EX_ENOMEM;

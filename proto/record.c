@@ -229,7 +229,10 @@ static void put_int(outbuf *b, json_int_t v)
 }
 
 /* Reals with 15 significant digits (0.98, not 0.97999999999999998), always with a '.' or an
- * exponent so they read back as reals. NaN and infinities have no JSON form: failure. */
+ * exponent so they read back as reals. NaN and infinities have no JSON form: failure.
+ * From 1e308 up, 17 digits: 15 would round a value near DBL_MAX (1.7976931348623157e308) up to
+ * 1.79769313486232e+308, which overflows a double and makes the record unreadable (fuzz_envelope
+ * found it in an echoed "meta"). */
 static void put_real(outbuf *b, double v)
 {
     if (v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308) {
@@ -237,7 +240,8 @@ static void put_real(outbuf *b, double v)
         return;
     }
     char tmp[40];
-    int n = snprintf(tmp, sizeof tmp - 2, "%.15g", v);
+    int n = v >= 1e308 || v <= -1e308 ? snprintf(tmp, sizeof tmp - 2, "%.17g", v)
+                                       : snprintf(tmp, sizeof tmp - 2, "%.15g", v);
     if (n <= 0 || (size_t)n >= sizeof tmp - 2) {
         b->failed = 1;
         return;

@@ -419,6 +419,27 @@ static void test_json_output(void **state)
     ex_doc_free(doc);
 }
 
+/* Numbers beyond a double's range are left out, and the document still has its JSON. */
+static void test_huge_numbers(void **state)
+{
+    (void)state;
+    char text[1200];
+    char nines[401];
+    memset(nines, '9', 400);
+    nines[400] = '\0';
+    snprintf(text, sizeof text, "Le budget atteint %s milliards d'euros, soit %.330s %%, et 3 euros.",
+             nines, nines);
+    ex_doc *doc = run(text, "fr");
+    assert_int_equal(doc->money.len, 1);
+    assert_true(q_at(&doc->money, 0)->value == 3.0);
+    assert_int_equal(doc->percentages.len, 0);
+    json_t *j = ex_doc_to_json(doc);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(j, "money")), 1);
+    json_decref(j);
+    ex_doc_free(doc);
+}
+
 int main(void)
 {
     const char *data = getenv("ENRICHD_DATA");
@@ -440,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_json_output),           cmocka_unit_test(test_glued_codes),
         cmocka_unit_test(test_cents),                 cmocka_unit_test(test_fractions_and_decimals),
         cmocka_unit_test(test_more_currencies),
+        cmocka_unit_test(test_huge_numbers),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ex_resources_unref(g_res);

@@ -390,6 +390,21 @@ static void test_echo_fidelity(void **state)
     assert_non_null(strstr(rec.json, "\"meta\":0.3,"));
     ed_envelope_release(&env);
     ed_record_release(&rec);
+
+    /* the largest doubles read back (15 digits would round DBL_MAX up past it; fuzz_envelope) */
+    static const char big[] = "{\"text\":\"x\",\"meta\":[1.7976931348623157e308,"
+                              "-1.7976931348623157e308,1.797693134862315e308,1e308]}";
+    assert_int_equal(ed_envelope_parse(S(big), 0, &env, err, sizeof err), ED_ERR_NONE);
+    assert_int_equal(ed_record_error(&rec, &env, ED_ERR_INTERNAL, "x", S(big), "i", T0), 0);
+    line = ed_record_with_seq(&rec, 6, NULL);
+    r = json_loads(line, 0, &jerr);
+    if (r == NULL)
+        fail_msg("%s: %s", jerr.text, line);
+    assert_true(json_equal(json_object_get(r, "meta"), env.meta));
+    json_decref(r);
+    free(line);
+    ed_envelope_release(&env);
+    ed_record_release(&rec);
 }
 
 /* ---- article records ---------------------------------------------------------------------------- */
