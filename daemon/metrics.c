@@ -360,6 +360,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return respond(conn, MHD_HTTP_OK, body, len, ED_PROM_CONTENT_TYPE, NULL);
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's error logger (MHD_OPTION_EXTERNAL_LOGGER): its messages go to our log. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
