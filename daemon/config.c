@@ -501,7 +501,7 @@ static int read_security(const load_ctx *lc, const config_setting_t *root, ed_co
 static int read_issue5(const load_ctx *lc, const config_setting_t *root, ed_config *cfg)
 {
     const config_setting_t *g, *s;
-    const char *str;
+    const char *str = NULL;
     long long v;
     if ((g = config_setting_get_member(root, "output")) != NULL &&
         (s = config_setting_get_member(g, "backpressure")) != NULL) {
